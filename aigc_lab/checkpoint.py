@@ -1,0 +1,179 @@
+"""Checkpoints that cannot run code and cannot be half-written.
+
+A checkpoint is a folder::
+
+    DIR/state.json                     which files are current, their sha256, step, config, extras
+    DIR/model-000123.safetensors       weights (safetensors: plain tensors, never pickle)
+    DIR/optimizer-000123.safetensors   optimizer tensors (its scalars live in state.json)
+
+Why this layout: every file is written to a temporary name and renamed into
+place (a rename is atomic on one file system), and the weights carry the step in
+their name, so a new save never overwrites the files the current ``state.json``
+points to.  ``state.json`` is replaced last; a crash at any moment leaves either
+the old checkpoint or the new one, never a mix.  Files of older steps are removed
+only after the new ``state.json`` is in place.
+
+Loading reads JSON and safetensors only (``torch.load`` can execute arbitrary
+code hidden in a pickle), verifies checksums, and raises :class:`CheckpointError`
+with a clear message on anything corrupt or foreign, touching no file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+FORMAT = "aigc_lab.checkpoint/1"
+STATE_FILE = "state.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, corrupt, or not one of ours."""
+
+
+# --------------------------------------------------------------------------- writing
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _split_optimizer_state(state_dict: dict) -> tuple[dict[str, torch.Tensor], dict]:
+    """Optimizer state -> (flat tensors for safetensors, JSON-able remainder)."""
+    tensors, scalars = {}, {}
+    for index, slots in state_dict["state"].items():
+        for name, value in slots.items():
+            if torch.is_tensor(value):
+                tensors[f"{index}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars[f"{index}.{name}"] = value
+    return tensors, {"param_groups": state_dict["param_groups"], "scalars": scalars}
+
+
+def _join_optimizer_state(tensors: dict[str, torch.Tensor], rest: dict) -> dict:
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in list(tensors.items()) + list(rest["scalars"].items()):
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    return {"state": state, "param_groups": rest["param_groups"]}
+
+
+def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
+         *, step: int = 0, config: dict | None = None, extra: dict | None = None) -> Path:
+    """Save ``model`` (and ``optimizer``) at ``step`` into ``directory`` atomically; return the folder."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {}
+
+    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    files["model"] = f"model-{step:06d}.safetensors"
+    _atomic_write(directory / files["model"], lambda tmp: save_file(weights, tmp))
+
+    optimizer_rest = None
+    if optimizer is not None:
+        tensors, optimizer_rest = _split_optimizer_state(optimizer.state_dict())
+        files["optimizer"] = f"optimizer-{step:06d}.safetensors"
+        _atomic_write(directory / files["optimizer"], lambda tmp: save_file(tensors, tmp))
+
+    state = {
+        "format": FORMAT,
+        "step": step,
+        "files": {role: {"name": name, "sha256": _sha256(directory / name)} for role, name in files.items()},
+        "optimizer": optimizer_rest,
+        "config": config or {},
+        "extra": extra or {},
+    }
+    text = json.dumps(state, indent=1, default=_json_default)
+    _atomic_write(directory / STATE_FILE, lambda tmp: Path(tmp).write_text(text))
+
+    # Only now is it safe to drop the files of earlier saves.
+    current = {f["name"] for f in state["files"].values()}
+    for old in directory.glob("*.safetensors"):
+        if old.name not in current:
+            old.unlink(missing_ok=True)
+    return directory
+
+
+def _json_default(value):
+    if torch.is_tensor(value) and value.numel() == 1:
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- reading
+def read_state(directory: str | os.PathLike) -> dict:
+    """The parsed ``state.json`` of a checkpoint, validated; raises CheckpointError."""
+    directory = Path(directory)
+    path = directory / STATE_FILE
+    if not directory.exists():
+        raise CheckpointError(f"no checkpoint at {directory}: the folder does not exist")
+    if not path.is_file():
+        raise CheckpointError(f"{directory} is not an aigc_lab checkpoint: it has no {STATE_FILE}")
+    try:
+        state = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path} is corrupt (not valid JSON: {err}); the files were left untouched") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an aigc_lab checkpoint (expected format {FORMAT!r})")
+    for role, entry in state["files"].items():
+        file = directory / entry["name"]
+        if not file.is_file():
+            raise CheckpointError(f"checkpoint {directory} is incomplete: its {role} file {entry['name']} is missing")
+        if _sha256(file) != entry["sha256"]:
+            raise CheckpointError(
+                f"checkpoint {directory} is corrupt: {entry['name']} does not match its recorded checksum; "
+                "the files were left untouched"
+            )
+    return state
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a readable safetensors file: {err}") from None
+
+
+def load(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
+         *, map_location: str | torch.device = "cpu") -> dict:
+    """Load weights (and optimizer state) saved by :func:`save` into ``model``; return the state dict."""
+    directory = Path(directory)
+    state = read_state(directory)
+    weights = _load_tensors(directory / state["files"]["model"]["name"])
+    try:
+        model.load_state_dict({k: v.to(map_location) for k, v in weights.items()})
+    except RuntimeError as err:
+        raise CheckpointError(f"checkpoint {directory} does not fit this model: {err}") from None
+    if optimizer is not None:
+        if "optimizer" not in state["files"]:
+            raise CheckpointError(f"checkpoint {directory} holds no optimizer state to resume from")
+        tensors = _load_tensors(directory / state["files"]["optimizer"]["name"])
+        optimizer.load_state_dict(_join_optimizer_state(tensors, state["optimizer"]))
+    return state

@@ -1,0 +1,1 @@
+"""Explain models and helpers arrive with their chapter; see DESIGN.md."""

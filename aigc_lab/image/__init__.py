@@ -1,0 +1,1 @@
+"""Image models, one per file.  Each trains through ``model.loss(batch)``."""

@@ -1,0 +1,1 @@
+"""Speech models and helpers arrive with their chapter; see DESIGN.md."""

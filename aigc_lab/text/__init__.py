@@ -1,0 +1,1 @@
+"""Text models, one per file.  Each trains through ``model.loss(batch)``; sampling lives in ``sampling.py``."""

@@ -1,0 +1,199 @@
+"""One flat training loop for every model in the course.
+
+The contract is a single method: ``model.loss(batch) -> scalar tensor``.  Sampling
+never lives here; each model has its own named sampler or ``generate``.
+
+    history = fit(model, data, steps=2000, lr=3e-3, max_seconds=60)
+    viz.loss_curve(history)
+
+``data`` is either a callable returning a fresh batch (``lambda: corpus.batch(64)``)
+or an iterable of batches (a list, a DataLoader), which is cycled.
+
+Read ``fit`` top to bottom: set-up, then one ``for`` loop whose body is
+batch -> forward under autocast -> backward -> clip -> step, then logging,
+evaluation and checkpoints.  One hook, ``on_step_end(step, model)``, at the step
+boundary, is the only extension point.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+from tqdm.auto import tqdm
+
+from . import checkpoint, runtime
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: losses by step, evaluations, time, and why it stopped."""
+
+    steps: list[int] = field(default_factory=list)        # step of each logged train loss
+    train_loss: list[float] = field(default_factory=list)  # mean loss since the previous log
+    evals: list[dict] = field(default_factory=list)        # {"step": s, **metrics}
+    seconds: float = 0.0
+    step: int = 0                                          # last completed step
+    stopped: str = ""                                      # "steps" | "time" | "interrupted"
+
+    @property
+    def final_loss(self) -> float:
+        return self.train_loss[-1] if self.train_loss else math.nan
+
+
+def to_device(batch: Any, dev: torch.device) -> Any:
+    """Move every tensor inside a batch (tensor, tuple, list or dict) to ``dev``."""
+    if torch.is_tensor(batch):
+        return batch.to(dev, non_blocking=True)
+    if isinstance(batch, dict):
+        return {k: to_device(v, dev) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(v, dev) for v in batch)
+    return batch
+
+
+def lr_at(step: int, *, lr: float, warmup: int, total: int, min_lr_ratio: float = 0.1) -> float:
+    """Linear warm-up for ``warmup`` steps, then cosine decay to ``min_lr_ratio * lr`` at ``total``."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _batches(data) -> Callable[[], Any]:
+    if callable(data):
+        return data
+    if isinstance(data, Iterable):
+        stream = itertools.chain.from_iterable(itertools.repeat(data))  # cycles a re-iterable
+        return lambda: next(stream)
+    raise TypeError(f"data must be a callable returning a batch or an iterable of batches, not {type(data).__name__}")
+
+
+def fit(
+    model: torch.nn.Module,
+    data,
+    *,
+    steps: int,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    warmup: int = 0,
+    min_lr_ratio: float = 0.1,
+    grad_clip: float | None = 1.0,
+    max_seconds: float | None = None,
+    device: torch.device | str | None = None,
+    amp: bool | None = None,
+    eval_fn: Callable[[torch.nn.Module], dict] | None = None,
+    eval_every: int = 0,
+    log_every: int = 20,
+    checkpoint_dir: str | Path | None = None,
+    checkpoint_every: int = 0,
+    resume: bool = False,
+    config: dict | None = None,
+    on_step_end: Callable[[int, torch.nn.Module], None] | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` by AdamW on ``model.loss(batch)``; return a :class:`History`.
+
+    steps          total optimiser steps (the schedule's length)
+    max_seconds    stop early after this much wall time ("train for 60 s")
+    amp            bf16 autocast; default on for CUDA, off for CPU
+    eval_fn        ``eval_fn(model) -> {"name": value}``, called every ``eval_every`` steps and at the end
+    checkpoint_dir save there at the end, every ``checkpoint_every`` steps and on Ctrl-C
+    resume         continue from the checkpoint in ``checkpoint_dir`` if there is one
+    """
+    if not callable(getattr(model, "loss", None)):
+        raise TypeError(
+            f"{type(model).__name__} cannot be trained by fit: it needs a method "
+            "`loss(self, batch) -> scalar tensor` (the course's one training convention)."
+        )
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    next_batch = _batches(data)
+
+    # ---- where and how: one visible place for device and precision
+    dev = runtime.device(device) if not isinstance(device, torch.device) else device
+    model.to(dev)
+    precision = runtime.autocast(dev, enabled=amp)
+    fused = dev.type == "cuda"  # fused AdamW: one kernel for the whole update on CUDA
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]   # matrices decay,
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]  # biases and norms do not
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=lr, betas=(0.9, 0.95), fused=fused,
+    )
+
+    history, start_step = History(), 0
+    if resume and checkpoint_dir is not None and (Path(checkpoint_dir) / checkpoint.STATE_FILE).exists():
+        state = checkpoint.load(checkpoint_dir, model, optimizer, map_location=dev)
+        start_step = state["step"]
+        history = History(**state["extra"].get("history", {}))
+
+    def save(step: int) -> None:
+        if checkpoint_dir is not None:
+            checkpoint.save(checkpoint_dir, model, optimizer, step=step, config=config,
+                            extra={"history": vars(history)})
+
+    def evaluate(step: int) -> None:
+        model.eval()
+        with torch.no_grad(), precision:
+            metrics = {k: float(v) for k, v in eval_fn(model).items()}
+        model.train()
+        history.evals.append({"step": step, **metrics})
+        bar.set_postfix(loss=f"{history.final_loss:.4f}", **{k: f"{v:.4f}" for k, v in metrics.items()})
+
+    # ---- the loop
+    model.train()
+    bar = tqdm(total=steps, initial=start_step, disable=not progress, desc=type(model).__name__)
+    running = torch.zeros((), device=dev)  # summed on the device: no host sync per step
+    since_log, step, started = 0, start_step, time.perf_counter()
+    history.stopped = "steps"
+    try:
+        for step in range(start_step, steps):
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
+            batch = to_device(next_batch(), dev)
+            with precision:
+                loss = model.loss(batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+            running += loss.detach().float()
+            since_log += 1
+            history.step = step + 1
+
+            if since_log == log_every or step + 1 == steps:  # the only host sync
+                history.steps.append(step + 1)
+                history.train_loss.append(running.item() / since_log)
+                running.zero_()
+                bar.update(since_log)
+                bar.set_postfix(loss=f"{history.final_loss:.4f}")
+                since_log = 0
+            if eval_fn is not None and eval_every and (step + 1) % eval_every == 0:
+                evaluate(step + 1)
+            if checkpoint_every and (step + 1) % checkpoint_every == 0:
+                save(step + 1)
+            if on_step_end is not None:
+                on_step_end(step + 1, model)
+            if max_seconds is not None and history.seconds + time.perf_counter() - started >= max_seconds:
+                history.stopped = "time"
+                break
+    except KeyboardInterrupt:
+        history.stopped = "interrupted"
+    finally:
+        if since_log:  # flush a partial logging window
+            history.steps.append(history.step)
+            history.train_loss.append(running.item() / since_log)
+            bar.update(since_log)
+        history.seconds += time.perf_counter() - started
+        bar.close()
+    if eval_fn is not None and history.stopped != "interrupted" and (not history.evals or history.evals[-1]["step"] != history.step):
+        evaluate(history.step)
+    save(history.step)
+    model.eval()
+    return history

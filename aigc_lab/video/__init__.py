@@ -1,0 +1,1 @@
+"""Video models and helpers arrive with their chapter; see DESIGN.md."""
