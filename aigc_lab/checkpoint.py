@@ -111,7 +111,7 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
 
     # Only now is it safe to drop the files of earlier saves.
     current = {f["name"] for f in state["files"].values()}
-    for old in directory.glob("*.safetensors"):
+    for old in [*directory.glob("model-*.safetensors"), *directory.glob("optimizer-*.safetensors")]:
         if old.name not in current:
             old.unlink(missing_ok=True)
     return directory

@@ -1,0 +1,87 @@
+"""Benchmarks: one per chapter, each calling the same functions its notebook uses.
+
+A chapter registers a function that returns its quality figures::
+
+    @register("concepts", "Part 1: an MLP and a CNN on digits, a GPT on Python's docs")
+    def concepts() -> dict:
+        ...
+        return {"cnn_test_accuracy": 0.97, ...}
+
+``run(names)`` times each one and yields a record with the figures, the seconds,
+the profile, the device, the machine, the date and the commit.  ``aigc-lab bench``
+prints one JSON object per benchmark and merges them into ``results/bench.json``,
+from which the README's tables are generated (never typed by hand).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import runtime
+
+RESULTS = Path(__file__).resolve().parent.parent / "results" / "bench.json"
+
+# Modules whose import registers benchmarks; each chapter adds its own here.
+BENCHMARK_MODULES = ["aigc_lab.benchmarks"]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    description: str
+    fn: Callable[[], dict]
+
+
+_REGISTRY: dict[str, Benchmark] = {}
+
+
+def register(name: str, description: str) -> Callable:
+    def wrap(fn: Callable[[], dict]) -> Callable[[], dict]:
+        _REGISTRY[name] = Benchmark(name, description, fn)
+        return fn
+    return wrap
+
+
+def registry() -> dict[str, Benchmark]:
+    for module in BENCHMARK_MODULES:
+        importlib.import_module(module)
+    return dict(_REGISTRY)
+
+
+def run(names: list[str] | None = None) -> Iterator[dict]:
+    """Run the named benchmarks (all when empty); yield one record each."""
+    from .notebooks import _commit, machine_description
+
+    known = registry()
+    unknown = [n for n in names or [] if n not in known]
+    if unknown:
+        raise KeyError(f"unknown benchmark(s) {', '.join(unknown)}; registered: {', '.join(sorted(known))}")
+    profile = runtime.profile()
+    dev = runtime.device()
+    for name in names or sorted(known):
+        with runtime.Stopwatch() as watch:
+            figures = known[name].fn()
+        yield {
+            "benchmark": name,
+            "figures": figures,
+            "seconds": round(watch.seconds, 1),
+            "profile": profile,
+            "device": str(dev) + (f" ({runtime.describe().get('gpu')})" if dev.type == "cuda" else ""),
+            "machine": machine_description(),
+            "date": date.today().isoformat(),
+            "commit": _commit(),
+        }
+
+
+def record(records: list[dict], path: Path = RESULTS) -> None:
+    """Merge records into the results file: {profile: {benchmark: record}}."""
+    data = json.loads(path.read_text()) if path.exists() else {}
+    for rec in records:
+        data.setdefault(rec["profile"], {})[rec["benchmark"]] = rec
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+

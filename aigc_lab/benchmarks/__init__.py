@@ -1,0 +1,2 @@
+"""Every chapter's benchmark, registered with ``aigc_lab.bench.register`` on import."""
+from . import concepts  # noqa: F401

@@ -1,0 +1,196 @@
+"""``aigc-lab``: the course's one command-line face.
+
+    aigc-lab doctor                      is this machine ready? (exit 1 with a fix for each problem)
+    aigc-lab run [PATHS] [--profile P]   execute notebooks headless; table of status, seconds, peak memory
+    aigc-lab bench [NAMES]               run chapter benchmarks; one JSON object per benchmark
+    aigc-lab clean [PATHS] [--check]     strip outputs (except nbval-checked cells) from notebooks
+    aigc-lab readme [--check]            regenerate the README's tables from results/*.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import runtime
+
+
+# --------------------------------------------------------------------------- doctor
+def _checks():
+    """Yield (name, ok, detail, fix) for everything the course needs."""
+    import importlib
+    import importlib.util
+
+    yield ("python >= 3.10", sys.version_info >= (3, 10), sys.version.split()[0], "install Python 3.10 or newer")
+    import torch
+
+    major_minor = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+    yield ("torch >= 2.4", major_minor >= (2, 4), torch.__version__, "pip install 'torch>=2.4' (see README, CPU install)")
+    try:
+        name = runtime.profile()
+        yield ("profile", True, name, "")
+    except runtime.ProfileError as err:
+        yield ("profile", False, str(err), f"unset {runtime.PROFILE_VARIABLE} or set it to smoke, cpu or gpu")
+    try:
+        dev = runtime.device()
+        yield ("device", True, str(dev) + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else
+                                           " (no CUDA GPU: notebooks use the cpu profile sizes)"), "")
+    except runtime.DeviceError as err:
+        yield ("device", False, str(err), f"unset {runtime.DEVICE_VARIABLE} or set it to auto")
+    for module, why in [("nbclient", "aigc-lab run"), ("ipywidgets", "interactive panels"),
+                        ("safetensors", "checkpoints"), ("sklearn", "digits and classical models"),
+                        ("skimage", "sample images"), ("matplotlib", "plots")]:
+        found = importlib.util.find_spec(module) is not None
+        yield (f"package {module}", found, f"needed for {why}", "make lab (or pip install -r requirements.txt)")
+    # offline data sources
+    try:
+        from pydoc_data.topics import topics
+
+        yield ("data: Python docs corpus", len(topics) > 10, f"{sum(map(len, topics.values())):,} characters",
+               "your Python lacks pydoc_data; install a full CPython")
+    except ImportError:
+        yield ("data: Python docs corpus", False, "pydoc_data missing", "install a full CPython (with pydoc_data)")
+    try:
+        from sklearn.datasets import load_digits
+
+        yield ("data: scikit-learn digits", len(load_digits().target) == 1797, "1,797 images", "")
+    except Exception as err:  # noqa: BLE001 -- report any failure with its fix
+        yield ("data: scikit-learn digits", False, str(err), "pip install scikit-learn")
+
+
+def doctor() -> int:
+    problems = 0
+    for name, ok, detail, fix in _checks():
+        mark = "ok " if ok else "FAIL"
+        print(f"[{mark}] {name:32s} {detail}")
+        if not ok:
+            problems += 1
+            print(f"       fix: {fix}")
+    print("all good: the course can run here." if not problems else f"{problems} problem(s) found.")
+    return 1 if problems else 0
+
+
+# --------------------------------------------------------------------------- run / clean
+def run(paths: list[str], profile: str, update_checked: bool, record: bool, timeout: int) -> int:
+    from . import notebooks
+
+    runtime.pick(1, 1, 1, profile_name=profile)  # validates the name with a clear message
+    targets = notebooks.find_notebooks(paths)
+    out_dir = notebooks.ROOT / "build" / "executed"
+    results = []
+    print(f"{'notebook':58s} {'status':7s} {'seconds':>8s} {'peak MB':>8s}   (profile {profile})")
+    for path in targets:
+        result, executed = notebooks.run_notebook(path, profile, timeout=timeout, out_dir=out_dir)
+        results.append(result)
+        print(f"{result.notebook:58s} {result.status:7s} {result.seconds:8.1f} {result.peak_mb:8.0f}", flush=True)
+        if result.error:
+            print(f"    {result.error}")
+        if update_checked and result.status == "ok":
+            notebooks.update_checked_outputs(path, executed)
+    total = sum(r.seconds for r in results)
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{len(results)} notebook(s), {len(failed)} failed, {total:.1f} s in all; executed copies in {out_dir}")
+    if record:
+        notebooks.record(results)
+    return 1 if failed else 0
+
+
+def clean(paths: list[str], check_only: bool) -> int:
+    import nbformat
+
+    from . import notebooks
+
+    dirty = []
+    for path in notebooks.find_notebooks(paths):
+        nb = nbformat.read(path, as_version=4)
+        if notebooks.clean(nb):
+            dirty.append(path)
+            if not check_only:
+                nbformat.write(nb, path)
+    for path in dirty:
+        print(("would clean " if check_only else "cleaned ") + notebooks._relative(path))
+    if check_only and dirty:
+        print("run `aigc-lab clean` to strip outputs and execution counts")
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- bench / readme
+def bench(names: list[str], record: bool) -> int:
+    from . import bench as benchmarks
+
+    records = []
+    for rec in benchmarks.run(names):
+        print(json.dumps(rec), flush=True)
+        records.append(rec)
+    if record:
+        benchmarks.record(records)
+    return 0
+
+
+def readme(check_only: bool) -> int:
+    from . import report
+
+    changed = report.update_readme(write=not check_only)
+    if check_only and changed:
+        print("README.md tables are out of date with results/*.json: run `aigc-lab readme`")
+        return 1
+    print("README.md tables are up to date" if not changed else "README.md tables regenerated")
+    return 0
+
+
+# --------------------------------------------------------------------------- entry point
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aigc-lab", description="AIGC Lab: run, check and benchmark the course.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("doctor", help="check that this machine can run the course")
+
+    p = sub.add_parser("run", help="execute notebooks headless and time them")
+    p.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/)")
+    p.add_argument("--profile", choices=runtime.PROFILES, default=None, help="smoke, cpu or gpu (default: this machine's)")
+    p.add_argument("--update-checked", action="store_true",
+                   help="copy the outputs of NBVAL_CHECK_OUTPUT cells back into the notebooks (maintainers)")
+    p.add_argument("--no-record", action="store_true", help="do not write results/runtimes.json")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
+
+    p = sub.add_parser("bench", help="run chapter benchmarks and print their figures as JSON")
+    p.add_argument("names", nargs="*", help="benchmark names (default: all)")
+    p.add_argument("--profile", choices=runtime.PROFILES, default=None)
+    p.add_argument("--no-record", action="store_true", help="do not write results/bench.json")
+
+    p = sub.add_parser("clean", help="strip outputs and execution counts from notebooks")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--check", action="store_true", help="only report; exit 1 if any notebook needs cleaning")
+
+    p = sub.add_parser("readme", help="regenerate the README's tables from results/*.json")
+    p.add_argument("--check", action="store_true", help="only report; exit 1 if the README is out of date")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "profile", None):
+        os.environ[runtime.PROFILE_VARIABLE] = args.profile
+    try:
+        if args.command == "doctor":
+            return doctor()
+        if args.command == "run":
+            return run(args.paths, args.profile or runtime.profile(), args.update_checked, not args.no_record, args.timeout)
+        if args.command == "bench":
+            return bench(args.names, not args.no_record)
+        if args.command == "clean":
+            return clean(args.paths, args.check)
+        if args.command == "readme":
+            return readme(args.check)
+    except (FileNotFoundError, ValueError, KeyError, runtime.DeviceError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"aigc-lab {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

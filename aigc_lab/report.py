@@ -1,0 +1,79 @@
+"""The README's tables, generated from ``results/runtimes.json`` and ``results/bench.json``.
+
+Numbers in the README are never typed: ``aigc-lab run`` and ``aigc-lab bench``
+record them, ``aigc-lab readme`` rewrites the text between the markers
+``<!-- BEGIN NAME -->`` and ``<!-- END NAME -->``, and a test fails when the
+README and the results files disagree.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .notebooks import ROOT, RESULTS as RUNTIMES
+from .bench import RESULTS as BENCH
+
+README = ROOT / "README.md"
+PROFILE_ORDER = ("smoke", "cpu", "gpu")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def runtime_table(runtimes: dict | None = None) -> str:
+    runtimes = _load(RUNTIMES) if runtimes is None else runtimes
+    notebooks = sorted({nb for per_profile in runtimes.values() for nb in per_profile})
+    if not notebooks:
+        return "_No runs recorded yet: `aigc-lab run --profile smoke` records them._"
+    profiles = [p for p in PROFILE_ORDER if p in runtimes]
+    header = "| notebook | " + " | ".join(f"{p}: s / peak MB" for p in profiles) + " |"
+    lines = [header, "|---|" + "---|" * len(profiles)]
+    for nb in notebooks:
+        cells = []
+        for p in profiles:
+            r = runtimes[p].get(nb)
+            cells.append("not run" if r is None else
+                         f"{r['seconds']:.0f} / {r['peak_mb']:.0f}" + ("" if r["status"] == "ok" else " (failed)"))
+        lines.append(f"| `{nb.removeprefix('notebooks/')}` | " + " | ".join(cells) + " |")
+    for p in profiles:
+        entries = list(runtimes[p].values())
+        machines = sorted({e["machine"] for e in entries})
+        dates = sorted({e["date"] for e in entries})
+        total = sum(e["seconds"] for e in entries)
+        lines.append("")
+        lines.append(f"{p}: {total:.0f} s in all, measured on {'; '.join(machines)}, "
+                     f"{dates[0]}{' to ' + dates[-1] if len(dates) > 1 else ''}.")
+    return "\n".join(lines)
+
+
+def bench_table(bench: dict | None = None) -> str:
+    bench = _load(BENCH) if bench is None else bench
+    rows = [rec for p in PROFILE_ORDER for rec in sorted(bench.get(p, {}).values(), key=lambda r: r["benchmark"])]
+    if not rows:
+        return "_No benchmark recorded yet: `aigc-lab bench` records them._"
+    lines = ["| benchmark | profile | figures | seconds | device | machine, date, commit |", "|---|---|---|---|---|---|"]
+    for rec in rows:
+        figures = "<br>".join(f"{k}: {v}" for k, v in rec["figures"].items())
+        lines.append(f"| {rec['benchmark']} | {rec['profile']} | {figures} | {rec['seconds']:.0f} | {rec['device']} | "
+                     f"{rec['machine']}, {rec['date']}, {rec['commit']} |")
+    return "\n".join(lines)
+
+
+def render(text: str, tables: dict[str, str]) -> str:
+    for name, table in tables.items():
+        pattern = re.compile(rf"(<!-- BEGIN {name} -->).*?(<!-- END {name} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README.md has no <!-- BEGIN {name} --> ... <!-- END {name} --> markers")
+        text = pattern.sub(lambda m: f"{m.group(1)}\n{table}\n{m.group(2)}", text)
+    return text
+
+
+def update_readme(write: bool = True, path: Path = README) -> bool:
+    """Regenerate the tables; return True if the README changed (or would change)."""
+    old = path.read_text()
+    new = render(old, {"runtimes": runtime_table(), "bench": bench_table()})
+    if new != old and write:
+        path.write_text(new)
+    return new != old

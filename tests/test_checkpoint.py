@@ -1,0 +1,109 @@
+"""Checkpoints: round trip, atomic saves under a simulated crash, clear errors on bad files."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from aigc_lab import checkpoint
+
+
+def make_model(seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_round_trip_with_optimizer(tmp_path):
+    model = make_model()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model(torch.randn(4, 3)).sum().backward()
+    optimizer.step()
+    checkpoint.save(tmp_path, model, optimizer, step=5, config={"width": 5})
+
+    other = make_model(seed=1)
+    other_opt = torch.optim.AdamW(other.parameters(), lr=1e-2)
+    state = checkpoint.load(tmp_path, other, other_opt)
+    assert state["step"] == 5 and state["config"] == {"width": 5}
+    for a, b in zip(model.state_dict().values(), other.state_dict().values()):
+        assert torch.equal(a, b)
+    mine, theirs = optimizer.state_dict()["state"], other_opt.state_dict()["state"]
+    assert torch.equal(mine[0]["exp_avg"], theirs[0]["exp_avg"])
+
+
+def test_saves_no_pickle(tmp_path):
+    checkpoint.save(tmp_path, make_model(), step=1)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["model-000001.safetensors", "state.json"]
+
+
+def test_crash_mid_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    model = make_model()
+    checkpoint.save(tmp_path, model, step=1)
+    before = snapshot(tmp_path)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(checkpoint, "save_file", crash)
+    with pytest.raises(OSError, match="simulated"):
+        checkpoint.save(tmp_path, make_model(seed=3), step=2)
+    assert snapshot(tmp_path) == before            # nothing half-written, nothing removed
+    restored = make_model(seed=9)
+    assert checkpoint.load(tmp_path, restored)["step"] == 1
+
+
+def test_crash_before_state_replace_keeps_previous(tmp_path, monkeypatch):
+    checkpoint.save(tmp_path, make_model(), step=1)
+    real_replace = checkpoint.os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("state.json"):
+            raise KeyboardInterrupt   # killed between writing the weights and the state
+        real_replace(src, dst)
+
+    monkeypatch.setattr(checkpoint.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(tmp_path, make_model(seed=4), step=2)
+    monkeypatch.undo()
+    assert checkpoint.load(tmp_path, make_model())["step"] == 1
+
+
+def test_corrupt_state_is_reported_and_left_untouched(tmp_path):
+    checkpoint.save(tmp_path, make_model(), step=1)
+    (tmp_path / "state.json").write_text("{ not json")
+    before = snapshot(tmp_path)
+    with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
+        checkpoint.load(tmp_path, make_model())
+    assert snapshot(tmp_path) == before
+
+
+def test_corrupt_weights_fail_the_checksum(tmp_path):
+    checkpoint.save(tmp_path, make_model(), step=1)
+    weights = tmp_path / "model-000001.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-7] + b"garbage")
+    with pytest.raises(checkpoint.CheckpointError, match="checksum"):
+        checkpoint.load(tmp_path, make_model())
+
+
+def test_foreign_files_are_rejected(tmp_path):
+    (tmp_path / "state.json").write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(checkpoint.CheckpointError, match="not an aigc_lab checkpoint"):
+        checkpoint.load(tmp_path, make_model())
+    with pytest.raises(checkpoint.CheckpointError, match="does not exist"):
+        checkpoint.load(tmp_path / "missing", make_model())
+    with pytest.raises(checkpoint.CheckpointError, match="no state.json"):
+        checkpoint.load(tmp_path.parent, make_model())
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    save_file({"x": torch.zeros(1)}, str(tmp_path / "mine.safetensors"))
+    checkpoint.save(tmp_path, make_model(), step=1)
+    checkpoint.save(tmp_path, make_model(), step=2)
+    assert (tmp_path / "mine.safetensors").exists(), "a save never deletes files it did not write"
+    assert not (tmp_path / "model-000001.safetensors").exists()
+    with pytest.raises(checkpoint.CheckpointError, match="does not fit"):
+        checkpoint.load(tmp_path, torch.nn.Linear(2, 2))

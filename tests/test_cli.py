@@ -1,0 +1,82 @@
+"""The command line: each command works, and bad input fails with a clear message and exit code 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aigc_lab import bench, cli
+from conftest import ROOT
+
+
+def aigc_lab(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "aigc_lab.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def test_doctor_passes_here():
+    result = aigc_lab("doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all good" in result.stdout
+
+
+def test_doctor_fails_with_a_fix_for_a_bad_profile(monkeypatch):
+    monkeypatch.setenv("AIGC_LAB_PROFILE", "turbo")
+    result = aigc_lab("doctor", env={**__import__("os").environ})
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout and "fix:" in result.stdout
+
+
+def test_unknown_command_and_option_fail_clearly():
+    assert aigc_lab("frobnicate").returncode == 2
+    result = aigc_lab("run", "--profile", "turbo")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    assert aigc_lab("run", "--no-such-flag").returncode == 2
+
+
+def test_run_missing_notebook_fails_clearly():
+    result = aigc_lab("run", "notebooks/does_not_exist.ipynb", "--no-record")
+    assert result.returncode == 2 and "no such notebook" in result.stderr
+
+
+def test_bench_unknown_name_fails_clearly():
+    result = aigc_lab("bench", "nonsense", "--no-record")
+    assert result.returncode == 2 and "unknown benchmark" in result.stderr and "concepts" in result.stderr
+
+
+def test_every_chapter_benchmark_is_registered():
+    assert "concepts" in bench.registry()
+
+
+def test_run_executes_times_and_reports(tmp_path):
+    result = aigc_lab("run", "notebooks/00_start_here.ipynb", "--profile", "smoke", "--no-record")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(l for l in result.stdout.splitlines() if "00_start_here" in l)
+    status, seconds, peak = line.split()[1:4]
+    assert status == "ok" and float(seconds) > 0 and float(peak) > 50   # a kernel with torch uses > 50 MB
+
+
+def test_run_reports_a_failing_notebook(tmp_path):
+    import nbformat
+
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), bad)
+    result = aigc_lab("run", str(bad), "--profile", "smoke", "--no-record")
+    assert result.returncode == 1 and "failed" in result.stdout and "ZeroDivisionError" in result.stdout
+
+
+def test_parser_lists_every_command():
+    text = cli.build_parser().format_help()
+    for command in ("doctor", "run", "bench", "clean", "readme"):
+        assert command in text
+
+
+@pytest.mark.slow
+def test_bench_prints_json_figures():
+    result = aigc_lab("bench", "concepts", "--profile", "smoke", "--no-record")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    assert record["benchmark"] == "concepts" and record["profile"] == "smoke"
+    figures = record["figures"]
+    assert figures["cnn_test_accuracy"] > figures["majority_accuracy"] + 0.2
+    assert figures["gpt_val_loss_nats_per_char"] < figures["unigram_entropy_nats_per_char"]

@@ -1,0 +1,66 @@
+"""Course-wide rules: clean notebooks, every notebook's structure, the README generated from measurements,
+and the smoke-profile time budget."""
+import json
+import re
+
+import nbformat
+import pytest
+
+from aigc_lab import notebooks, report
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+SMOKE_BUDGET_SECONDS = 20 * 60        # the whole nbval pass must stay within about 20 minutes
+PER_NOTEBOOK_SMOKE_SECONDS = 60       # "near 30 s" each, with headroom for a slower CI machine
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_is_stored_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    assert not notebooks.clean(nb), f"{path.name} carries outputs or execution counts: run `aigc-lab clean`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_teaches_in_the_course_shape(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "starts with a title"
+    intro = "\n".join(c.source for c in nb.cells[:3] if c.cell_type == "markdown")
+    assert "What you will learn" in intro and "Run time" in intro
+    assert any("Exercise" in c.source for c in nb.cells if c.cell_type == "markdown"), "ends with exercises"
+    for before, cell in zip(nb.cells, nb.cells[1:]):
+        if cell.cell_type == "code" and before.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in cell.source:
+            pytest.fail(f"{path.name}: a code cell without prose before it:\n{cell.source[:200]}")
+
+
+def test_every_notebook_has_a_recorded_smoke_run():
+    smoke = json.loads(notebooks.RESULTS.read_text()).get("smoke", {})
+    missing = [str(p.relative_to(ROOT)) for p in NOTEBOOKS if str(p.relative_to(ROOT)) not in smoke]
+    assert not missing, f"run `aigc-lab run --profile smoke` for: {missing}"
+
+
+def test_smoke_times_fit_the_ci_budget():
+    smoke = json.loads(notebooks.RESULTS.read_text()).get("smoke", {})
+    current = {k: v for k, v in smoke.items() if (ROOT / k).exists()}
+    total = sum(r["seconds"] for r in current.values())
+    assert total <= SMOKE_BUDGET_SECONDS, f"smoke runs add up to {total:.0f} s, over the {SMOKE_BUDGET_SECONDS} s budget"
+    slow = {k: r["seconds"] for k, r in current.items() if r["seconds"] > PER_NOTEBOOK_SMOKE_SECONDS}
+    assert not slow, f"notebooks over {PER_NOTEBOOK_SMOKE_SECONDS} s in the smoke profile: {slow}"
+    assert all(r["status"] == "ok" for r in current.values())
+
+
+def test_readme_tables_match_the_results_files():
+    assert not report.update_readme(write=False), "README.md is out of date: run `aigc-lab readme`"
+
+
+def test_render_replaces_only_between_markers():
+    text = "a\n<!-- BEGIN runtimes -->\nold\n<!-- END runtimes -->\nb"
+    assert report.render(text, {"runtimes": "new"}) == "a\n<!-- BEGIN runtimes -->\nnew\n<!-- END runtimes -->\nb"
+    with pytest.raises(ValueError, match="markers"):
+        report.render("no markers", {"bench": "x"})
+
+
+def test_readme_names_exactly_two_setup_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+    assert re.search(r"python -m venv", readme), "plain commands for machines without make"

@@ -1,0 +1,57 @@
+"""The three install files name the same packages; torch is pinned only where the CPU install needs it."""
+import re
+import tomllib
+
+from conftest import ROOT
+
+NAME = re.compile(r"^\s*-?\s*([A-Za-z0-9_.\-]+)")
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!~\[; ]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def pyproject_packages() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = list(project["dependencies"])
+    for extra in ("lab", "test"):
+        specs += project["optional-dependencies"][extra]
+    return {_name(s) for s in specs}
+
+
+def requirements_packages() -> set[str]:
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return {_name(line) for line in lines if line.strip() and not line.lstrip().startswith(("#", "-"))}
+
+
+def environment_packages() -> set[str]:
+    text = (ROOT / "environment.yml").read_text()
+    pip_section = text.split("- pip:", 1)[1]
+    return {_name(line.strip()[2:]) for line in pip_section.splitlines() if line.strip().startswith("- ")}
+
+
+def test_install_files_name_the_same_packages():
+    assert pyproject_packages() == requirements_packages() == environment_packages()
+
+
+def test_only_requirements_pins_torch_and_the_package_uses_ranges():
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^torch==\d", requirements, re.M), "the CPU install must pin torch in the same pip command"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for spec in project["dependencies"] + sum(project["optional-dependencies"].values(), []):
+        assert "==" not in spec, f"pyproject.toml pins {spec}; use a range"
+
+
+def test_torch_range_admits_the_cpu_and_gpu_machines():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    torch_spec = next(s for s in project["dependencies"] if _name(s) == "torch")
+    lower = tuple(int(p) for p in re.search(r">=\s*([\d.]+)", torch_spec).group(1).split("."))
+    assert lower <= (2, 11), "the GPU machines run torch 2.11"
+    assert "<" not in torch_spec or "2.14" in torch_spec, "the CPU wheel is 2.13"
+
+
+def test_makefile_installs_in_one_command_and_ci_calls_make_test():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-r requirements.txt -e ." in makefile
+    assert "playwright install" not in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

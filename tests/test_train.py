@@ -1,0 +1,108 @@
+"""The fit loop: it must learn, respect budgets, checkpoint, resume and reject bad models."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from aigc_lab import checkpoint, train
+from aigc_lab.data.image import load_digits, shuffled_batches
+from aigc_lab.image.mlp import MLPClassifier, MLPConfig
+
+
+class Regressor(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+
+    def loss(self, batch):
+        x, y = batch
+        return F.mse_loss(self.net(x).squeeze(-1), y)
+
+
+def regression_data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 4, generator=g)
+    y = torch.sin(x[:, 0]) + 0.5 * x[:, 1]
+    return x, y
+
+
+def test_tiny_model_learns_beyond_the_mean_baseline():
+    x, y = regression_data()
+    torch.manual_seed(0)
+    model = Regressor()
+    history = train.fit(model, [(x, y)], steps=300, lr=1e-2, device="cpu", progress=False)
+    assert history.final_loss < 0.1 * y.var().item()   # a bias alone cannot get below var(y)
+    assert history.stopped == "steps" and history.step == 300
+
+
+def test_classifier_beats_majority_by_20_points():
+    digits = load_digits(8)
+    torch.manual_seed(0)
+    model = MLPClassifier(MLPConfig(in_features=64, hidden=32))
+    train.fit(model, shuffled_batches(digits.x_train, digits.y_train, 64), steps=150, lr=3e-3, device="cpu", progress=False)
+    accuracy = (model.predict(digits.x_test) == digits.y_test).float().mean().item()
+    majority = (digits.y_test == torch.bincount(digits.y_train).argmax()).float().mean().item()
+    assert accuracy > majority + 0.20
+
+
+def test_model_without_loss_gets_a_clear_type_error():
+    with pytest.raises(TypeError, match=r"loss\(self, batch\)"):
+        train.fit(torch.nn.Linear(2, 2), [torch.zeros(1)], steps=1, device="cpu", progress=False)
+
+
+def test_bad_data_gets_a_clear_type_error():
+    with pytest.raises(TypeError, match="callable returning a batch"):
+        train.fit(Regressor(), 42, steps=1, device="cpu", progress=False)
+
+
+def test_time_budget_stops_early():
+    x, y = regression_data()
+    history = train.fit(Regressor(), [(x, y)], steps=10**6, max_seconds=0.5, device="cpu", progress=False)
+    assert history.stopped == "time" and history.step < 10**6 and history.seconds < 5
+
+
+def test_schedule_warms_up_then_decays():
+    lrs = [train.lr_at(s, lr=1.0, warmup=10, total=100) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert lrs[-1] < 0.2 and all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+
+
+def test_eval_and_checkpoint_and_resume_continue_the_same_run(tmp_path):
+    x, y = regression_data()
+    data = [(x, y)]
+    evaluate = lambda m: {"val": m.loss((x, y)).item()}  # noqa: E731
+
+    torch.manual_seed(0)
+    straight = Regressor()
+    full = train.fit(straight, data, steps=40, lr=1e-2, device="cpu", progress=False, log_every=10)
+
+    torch.manual_seed(0)
+    first = Regressor()
+    train.fit(first, data, steps=40, lr=1e-2, device="cpu", progress=False, log_every=10,
+              max_seconds=None, checkpoint_dir=tmp_path, checkpoint_every=20, on_step_end=_stop_at(20))
+    state = checkpoint.read_state(tmp_path)
+    assert state["step"] == 20
+    resumed = Regressor()
+    history = train.fit(resumed, data, steps=40, lr=1e-2, device="cpu", progress=False, log_every=10,
+                        checkpoint_dir=tmp_path, resume=True, eval_fn=evaluate, eval_every=10)
+    assert history.step == 40 and checkpoint.read_state(tmp_path)["step"] == 40
+    assert [e["step"] for e in history.evals] == [30, 40]
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        assert torch.allclose(a, b, atol=1e-5), "resuming must continue the same optimisation"
+    assert math.isclose(history.train_loss[-1], full.train_loss[-1], rel_tol=1e-3)
+
+
+def _stop_at(step):
+    def hook(s, model):
+        if s == step:
+            raise KeyboardInterrupt   # what Ctrl-C / "interrupt kernel" does mid-run
+    return hook
+
+
+def test_interrupt_keeps_a_checkpoint(tmp_path):
+    x, y = regression_data()
+    history = train.fit(Regressor(), [(x, y)], steps=100, device="cpu", progress=False,
+                        checkpoint_dir=tmp_path, on_step_end=_stop_at(7))
+    assert history.stopped == "interrupted"
+    assert checkpoint.read_state(tmp_path)["step"] == 7
