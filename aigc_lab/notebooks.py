@@ -105,17 +105,23 @@ def run_notebook(path: Path, profile: str, *, timeout: int = 1800, out_dir: Path
 
 
 def clean(nb, *, keep_checked: bool = True) -> bool:
-    """Strip outputs and execution counts in place (keeping checked cells' outputs); return True if changed."""
+    """Strip outputs and execution counts in place; return True if anything changed.
+
+    Checked cells (``# NBVAL_CHECK_OUTPUT``) keep their outputs, and carry the
+    fixed execution count 1: nbval skips a cell it believes was never run, and a
+    fixed number keeps diffs quiet.
+    """
     changed = False
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        keep = keep_checked and CHECK_MARK in cell.source
-        if cell.get("execution_count") is not None:
-            cell.execution_count, changed = None, True
+        keep = keep_checked and CHECK_MARK in cell.source and bool(cell.get("outputs"))
+        count = 1 if keep else None
+        if cell.get("execution_count") != count:
+            cell.execution_count, changed = count, True
         for output in cell.get("outputs", []):
-            if "execution_count" in output and output["execution_count"] is not None:
-                output["execution_count"], changed = None, True
+            if "execution_count" in output and output["execution_count"] != count:
+                output["execution_count"], changed = count, True
         if cell.get("outputs") and not keep:
             cell.outputs, changed = [], True
         if cell.metadata.pop("execution", None) is not None:
