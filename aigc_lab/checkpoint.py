@@ -88,7 +88,7 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
 
-    weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights, aliases = _untie(model.state_dict())
     files["model"] = f"model-{step:06d}.safetensors"
     _atomic_write(directory / files["model"], lambda tmp: save_file(weights, tmp))
 
@@ -103,6 +103,7 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
         "step": step,
         "files": {role: {"name": name, "sha256": _sha256(directory / name)} for role, name in files.items()},
         "optimizer": optimizer_rest,
+        "aliases": aliases,
         "config": config or {},
         "extra": extra or {},
     }
@@ -115,6 +116,22 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
         if old.name not in current:
             old.unlink(missing_ok=True)
     return directory
+
+
+def _untie(state_dict: dict) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Store each shared tensor once (safetensors refuses duplicates), e.g. a GPT's tied embedding and head.
+
+    Returns the tensors to save and {alias name: stored name} to restore the ties on load.
+    """
+    weights, aliases, seen = {}, {}, {}
+    for name, tensor in state_dict.items():
+        key = (tensor.device, tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape))
+        if key in seen:
+            aliases[name] = seen[key]
+        else:
+            seen[key] = name
+            weights[name] = tensor.detach().cpu().contiguous()
+    return weights, aliases
 
 
 def _json_default(value):
@@ -167,6 +184,8 @@ def load(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
     directory = Path(directory)
     state = read_state(directory)
     weights = _load_tensors(directory / state["files"]["model"]["name"])
+    for alias, stored in state.get("aliases", {}).items():
+        weights[alias] = weights[stored]
     try:
         model.load_state_dict({k: v.to(map_location) for k, v in weights.items()})
     except RuntimeError as err:

@@ -5,6 +5,8 @@
     aigc-lab bench [NAMES]               run chapter benchmarks; one JSON object per benchmark
     aigc-lab clean [PATHS] [--check]     strip outputs (except nbval-checked cells) from notebooks
     aigc-lab readme [--check]            regenerate the README's tables from results/*.json
+    aigc-lab train char-lm --text FILE   train a character-level GPT on your own text
+    aigc-lab sample --ckpt DIR           continue a prompt with a trained model
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 from . import runtime
+from .checkpoint import CheckpointError
 
 
 # --------------------------------------------------------------------------- doctor
@@ -141,6 +144,40 @@ def readme(check_only: bool) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- train / sample
+def train_char_lm(text_file: str, minutes: float, out: str, resume: bool) -> int:
+    from .data.text import read_text_file
+    from .text import char_lm
+
+    if minutes <= 0:
+        raise ValueError(f"--minutes must be positive, got {minutes}")
+    text = read_text_file(text_file)
+    config = char_lm.char_lm_config(vocab_size=0)
+    steps = runtime.pick(smoke=100, cpu=100_000, gpu=100_000)   # the time budget usually ends training first
+    print(f"training a character GPT on {text_file} ({len(text):,} characters) for at most {minutes:g} min; "
+          f"checkpoint in {out}", file=sys.stderr)
+    result = char_lm.train_char_lm(text, config, steps=steps, batch=runtime.pick(16, 32, 64), max_seconds=minutes * 60,
+                                   checkpoint_dir=out, resume=resume)
+    print(json.dumps({"val_loss": round(result.val_loss, 4), "unigram_entropy": round(result.unigram_entropy, 4),
+                      "params": result.params, "tokens_per_s": round(result.tokens_per_s), "seconds": round(result.seconds, 1),
+                      "steps": result.history.step, "stopped": result.history.stopped,
+                      "device": str(next(result.model.parameters()).device), "checkpoint": out}))
+    return 0
+
+
+def sample(ckpt: str, prompt: str, temperature: float, tokens: int, top_k: int | None, seed: int) -> int:
+    import torch
+
+    from .text.char_lm import load_char_lm
+    from .text.sampling import generate
+
+    model, tokenizer = load_char_lm(ckpt)
+    ids = generate(model, tokenizer.encode(prompt), tokens, temperature=temperature, top_k=top_k,
+                   generator=torch.Generator().manual_seed(seed))
+    print(tokenizer.decode(ids))
+    return 0
+
+
 # --------------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aigc-lab", description="AIGC Lab: run, check and benchmark the course.")
@@ -167,6 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("readme", help="regenerate the README's tables from results/*.json")
     p.add_argument("--check", action="store_true", help="only report; exit 1 if the README is out of date")
+
+    p = sub.add_parser("train", help="train a model on your own data")
+    p.add_argument("model", choices=["char-lm"], help="what to train: char-lm (a character-level GPT)")
+    p.add_argument("--text", required=True, help="a UTF-8 text file; its last 10%% is held out for validation")
+    p.add_argument("--minutes", type=float, default=4.0, help="wall-time budget (default 4)")
+    p.add_argument("--profile", choices=runtime.PROFILES, default=None, help="model size (default: this machine's)")
+    p.add_argument("--out", default="checkpoints/char-lm", help="checkpoint folder (default checkpoints/char-lm)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+
+    p = sub.add_parser("sample", help="continue a prompt with a trained character model")
+    p.add_argument("--ckpt", required=True, help="checkpoint folder written by `aigc-lab train char-lm`")
+    p.add_argument("--prompt", default="\n")
+    p.add_argument("--temperature", type=float, default=0.8)
+    p.add_argument("--tokens", type=int, default=300)
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -185,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
             return clean(args.paths, args.check)
         if args.command == "readme":
             return readme(args.check)
-    except (FileNotFoundError, ValueError, KeyError, runtime.DeviceError) as err:
+        if args.command == "train":
+            return train_char_lm(args.text, args.minutes, args.out, args.resume)
+        if args.command == "sample":
+            return sample(args.ckpt, args.prompt, args.temperature, args.tokens, args.top_k, args.seed)
+    except (FileNotFoundError, ValueError, KeyError, runtime.DeviceError, CheckpointError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"aigc-lab {args.command}: error: {message}", file=sys.stderr)
         return 2

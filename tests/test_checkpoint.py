@@ -107,3 +107,15 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
     assert not (tmp_path / "model-000001.safetensors").exists()
     with pytest.raises(checkpoint.CheckpointError, match="does not fit"):
         checkpoint.load(tmp_path, torch.nn.Linear(2, 2))
+
+
+def test_tied_weights_are_stored_once_and_stay_tied(tmp_path):
+    from aigc_lab.text.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    checkpoint.save(tmp_path, model, step=3)
+    restored = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    checkpoint.load(tmp_path, restored)
+    assert restored.head.weight is restored.tok_emb.weight
+    assert torch.equal(restored.tok_emb.weight, model.tok_emb.weight)

@@ -80,3 +80,28 @@ def test_bench_prints_json_figures():
     figures = record["figures"]
     assert figures["cnn_test_accuracy"] > figures["majority_accuracy"] + 0.2
     assert figures["gpt_val_loss_nats_per_char"] < figures["unigram_entropy_nats_per_char"]
+
+
+def test_train_char_lm_then_sample_and_resume(tmp_path):
+    corpus = tmp_path / "fox.txt"
+    corpus.write_text("The quick brown fox jumps over the lazy dog. " * 60)
+    out = tmp_path / "ckpt"
+    result = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.5", "--profile", "smoke", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"val_loss", "params", "tokens_per_s", "seconds", "device"} <= report.keys()
+    assert report["val_loss"] < report["unigram_entropy"]
+    sampled = aigc_lab("sample", "--ckpt", str(out), "--prompt", "The ", "--tokens", "20")
+    assert sampled.returncode == 0 and sampled.stdout.startswith("The ") and len(sampled.stdout.strip()) >= 20
+    resumed = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.5", "--profile", "smoke",
+                       "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_train_and_sample_reject_bad_input(tmp_path):
+    (tmp_path / "bin.dat").write_bytes(b"\x00" * 5000)
+    for path, message in [(tmp_path / "missing.txt", "no such file"), (tmp_path / "bin.dat", "binary")]:
+        result = aigc_lab("train", "char-lm", "--text", str(path), "--out", str(tmp_path / "c"))
+        assert result.returncode == 2 and message in result.stderr
+    result = aigc_lab("sample", "--ckpt", str(tmp_path))
+    assert result.returncode == 2 and "not an aigc_lab checkpoint" in result.stderr

@@ -45,3 +45,23 @@ def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, bat
     return CharLMResult(model, tokenizer, history, val_loss, unigram_entropy(train_ids), runtime.count_params(model),
                         tokens_per_s=history.step * batch * config.block_size / max(history.seconds, 1e-9),
                         seconds=history.seconds)
+
+
+def char_lm_config(vocab_size: int) -> GPTConfig:
+    """The course's character-GPT size for the active profile."""
+    return GPTConfig(vocab_size=vocab_size, block_size=runtime.pick(32, 128, 256), n_layer=runtime.pick(2, 4, 6),
+                     n_head=runtime.pick(4, 4, 6), n_embd=runtime.pick(64, 192, 384))
+
+
+def load_char_lm(directory, device=None) -> tuple[GPT, CharTokenizer]:
+    """Rebuild a character GPT and its tokenizer from a checkpoint written by ``train_char_lm``."""
+    from .. import checkpoint
+
+    state = checkpoint.read_state(directory)
+    config = state.get("config", {})
+    if "gpt" not in config or "chars" not in config:
+        raise checkpoint.CheckpointError(f"{directory} is a checkpoint, but not of a character language model")
+    tokenizer = CharTokenizer(config["chars"])
+    model = GPT(GPTConfig(**config["gpt"]))
+    checkpoint.load(directory, model)
+    return model.to(runtime.device(device)).eval(), tokenizer
