@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import matplotlib.figure
 
 matplotlib.rcParams["animation.embed_limit"] = 64  # MB of inlined frames allowed per animation
 import matplotlib.pyplot as plt  # noqa: E402
@@ -118,3 +119,47 @@ def _frame(im: np.ndarray) -> np.ndarray:
     if im.ndim == 3 and im.shape[-1] == 1:
         im = im[..., 0]
     return np.clip(im, 0, 1)
+
+
+def panel(render, *, button: str | None = None, **controls):
+    """An interactive panel: ipywidgets controls whose values feed ``render(**values)``.
+
+    ``render`` returns a matplotlib Figure (shown as an image) or a string (shown
+    as preformatted text).  The view updates when a control changes, or only on a
+    click when ``button`` names a button (for slow renders such as sampling text).
+    The view is a plain widget (Image or HTML), so tests can drive a control and
+    read the new value without a browser::
+
+        box = viz.panel(lambda w: plot_line(w), w=widgets.FloatSlider(value=1.0, min=-3, max=3))
+    """
+    import io
+
+    import ipywidgets as widgets
+
+    image, text = widgets.Image(format="png"), widgets.HTML()
+    view = widgets.Box([])
+
+    def update(_=None):
+        result = render(**{name: control.value for name, control in controls.items()})
+        if isinstance(result, matplotlib.figure.Figure):
+            buffer = io.BytesIO()
+            result.savefig(buffer, format="png", dpi=80)
+            plt.close(result)
+            image.value = buffer.getvalue()
+            view.children = [image]
+        else:
+            from html import escape
+
+            text.value = f"<pre style='white-space: pre-wrap'>{escape(str(result))}</pre>"
+            view.children = [text]
+
+    children = list(controls.values())
+    if button:
+        run = widgets.Button(description=button)
+        run.on_click(update)
+        children.append(run)
+    else:
+        for control in controls.values():
+            control.observe(update, names="value")
+    update()
+    return widgets.VBox(children + [view])

@@ -33,3 +33,33 @@ def test_animation_is_self_contained_html():
     assert "<script" in html and "img" in html.lower()
     sources = re.findall(r"""src=["'](https?:[^"']+)""", html)
     assert not sources, f"animation loads from the network: {sources}"
+
+
+def test_panel_responds_to_a_slider_without_a_browser():
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    def render(w):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, w])
+        return fig
+
+    slider = widgets.FloatSlider(value=1.0, min=-2, max=2)
+    box = viz.panel(render, w=slider)
+    view = box.children[-1].children[0]
+    before = view.value
+    slider.value = -1.5
+    assert view.value != before and len(view.value) > 100
+
+
+def test_panel_with_button_renders_text_on_click():
+    import ipywidgets as widgets
+
+    prompt = widgets.Text(value="abc")
+    box = viz.panel(lambda prompt: prompt.upper() + " <done>", button="Go", prompt=prompt)
+    button, view = box.children[1], box.children[-1].children[0]
+    assert "ABC &lt;done&gt;" in view.value
+    prompt.value = "xyz"
+    assert "ABC" in view.value          # no update until the click
+    button.click()
+    assert "XYZ" in view.value
