@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -92,11 +93,9 @@ def run_notebook(path: Path, profile: str, *, timeout: int = 1800, out_dir: Path
             os.environ["AIGC_LAB_PROFILE"] = env_before
     seconds = time.perf_counter() - start
     peak_cell = nb.cells.pop()
-    peak_mb = 0.0
-    for output in peak_cell.get("outputs", []):
-        for line in output.get("text", "").splitlines():
-            if line.startswith("AIGC_LAB_PEAK_KB"):
-                peak_mb = int(line.split()[1]) / 1024
+    printed = "".join(output.get("text", "") for output in peak_cell.get("outputs", []))  # may arrive in pieces
+    match = re.search(r"AIGC_LAB_PEAK_KB (\d+)", printed)
+    peak_mb = int(match.group(1)) / 1024 if match else 0.0
     if out_dir is not None:
         target = out_dir / profile / _relative(path)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ no CDN, no ffmpeg, they play offline.
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib
 import matplotlib.figure
@@ -108,9 +109,22 @@ def animation(*videos, interval_ms: int = 120, titles=None, cmap: str = "gray", 
 
     length = max(len(v) for v in videos)
     anim = mpl_animation.FuncAnimation(fig, draw, frames=length, interval=interval_ms, blit=True)
-    html = anim.to_jshtml(default_mode="loop")
+    html = _offline_controls(anim.to_jshtml(default_mode="loop"))
     plt.close(fig)
     return HTML(html)
+
+
+# matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN;
+# plain Unicode symbols keep the page fully offline.
+_BUTTON_SYMBOLS = {"fa fa-minus": "&minus;", "fa fa-plus": "+", "fa fa-fast-backward": "&#x23EE;",
+                   "fa fa-step-backward": "&#x23EA;", "fa fa-play fa-flip-horizontal": "&#x25C0;",
+                   "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;", "fa fa-step-forward": "&#x23E9;",
+                   "fa fa-fast-forward": "&#x23ED;"}
+
+
+def _offline_controls(html: str) -> str:
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    return re.sub(r'<i class="([^"]+)"></i>', lambda m: _BUTTON_SYMBOLS.get(m.group(1), m.group(0)), html)
 
 
 def _frame(im: np.ndarray) -> np.ndarray:

@@ -31,8 +31,9 @@ def test_animation_is_self_contained_html():
     video = torch.rand(4, 8, 8)
     html = viz.animation(video, video.flip(0), titles=["a", "b"]).data
     assert "<script" in html and "img" in html.lower()
-    sources = re.findall(r"""src=["'](https?:[^"']+)""", html)
-    assert not sources, f"animation loads from the network: {sources}"
+    remote = re.findall(r"""(?:src|href)=["'](https?:[^"']+)""", html)
+    assert not remote, f"animation loads from the network: {remote}"
+    assert 'class="fa' not in html, "player icons must not need Font Awesome"
 
 
 def test_panel_responds_to_a_slider_without_a_browser():
