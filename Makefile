@@ -12,8 +12,18 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS  ?=
 # Two pytest workers for two cores; --dist loadfile keeps each notebook's cells on one worker.
 TEST_ARGS ?= -n 2 --dist loadfile
+# No network for the tests: where `unshare -n` works (root on Linux, with iproute2's `ip`), pytest runs in a new
+# network namespace whose only interface is loopback, brought up, so notebook kernels, subprocesses and torchrun
+# workers cannot reach the network either, while loopback (Jupyter, kernels, rendezvous) still works.
+# Elsewhere the tests run plainly, after a one-line note. `make test OFFLINE=` turns it off.
+OFFLINE = $(if $(shell unshare -n sh -c 'ip link set lo up' >/dev/null 2>&1 && echo yes),\
+  unshare -n sh -c 'ip link set lo up && export AIGC_LAB_NETWORK=isolated && exec "$$0" "$$@"')
+OFFLINE_NOTE = $(if $(strip $(OFFLINE)),,@echo "note: no network namespace here (unshare -n needs root on Linux and iproute2's ip): tests run with the network reachable")
+# `make wheelhouse`: every wheel the course needs, for a workshop room without network (see README).
+WHEELHOUSE      ?= wheelhouse
+WHEELHOUSE_ARGS ?=
 
-.PHONY: lab test install unit notebooks clean-notebooks
+.PHONY: lab test install unit notebooks clean-notebooks wheelhouse
 
 install: $(STAMP)
 
@@ -30,15 +40,53 @@ lab: $(STAMP)
 
 # Everything: unit tests and every notebook in the smoke profile, in one pytest run.
 test: $(STAMP)
-	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(BIN)/python -m pytest $(TEST_ARGS) \
+	$(OFFLINE_NOTE)
+	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 unit: $(STAMP)
-	AIGC_LAB_PROFILE=smoke $(BIN)/python -m pytest $(TEST_ARGS) tests
+	$(OFFLINE_NOTE)
+	AIGC_LAB_PROFILE=smoke $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) tests
 
 notebooks: $(STAMP)
-	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(BIN)/python -m pytest $(TEST_ARGS) \
+	$(OFFLINE_NOTE)
+	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 clean-notebooks: $(STAMP)
 	$(BIN)/aigc-lab clean
+
+# Every wheel the course needs (the same requirements.txt, torch pinned, plus what `pip install -e .` builds
+# with) into $(WHEELHOUSE)/, so that a workshop room installs with no network:
+#   pip install --no-index --find-links wheelhouse -r requirements.txt -e .
+# pip downloads for this machine's OS and Python; for other laptops pass, for example,
+#   make wheelhouse WHEELHOUSE_ARGS="--only-binary=:all: --platform win_amd64 --python-version 3.11"
+wheelhouse:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip download --disable-pip-version-check --dest $(WHEELHOUSE) $(WHEELHOUSE_ARGS) \
+	  -r requirements.txt "setuptools>=64" wheel
+
+# ----------------------------------------------------------------------------- the course website
+# `make site`: every notebook, executed, as static HTML under build/site/ (aigc_lab/site.py explains each step).
+# It reuses the executed copies `aigc-lab run` leaves in build/executed/<profile>/ and runs only the notebooks
+# without a current copy. SITE_PROFILE picks the profile (default: this machine's: cpu, or gpu with CUDA), e.g.
+#   make site SITE_PROFILE=smoke          # quick; view with: python -m http.server --directory build/site
+# The pages load nothing from the network: MathJax, require.js, the widget renderer and Font Awesome are the npm
+# packages pinned in docs/site/assets.json, fetched once (`make site-assets`, needs npm) into build/vendor/.
+SITE_PROFILE ?=
+SITE_ARGS    ?=
+
+.PHONY: site site-assets site-assets-for-tests
+
+site: $(STAMP)
+	$(BIN)/python -m aigc_lab.site $(if $(SITE_PROFILE),--profile $(SITE_PROFILE)) $(SITE_ARGS)
+
+site-assets: $(STAMP)
+	$(BIN)/python -m aigc_lab.site --assets-only
+
+# The tests run without network (see OFFLINE), so the site's pinned packages are fetched before them. Where that
+# is impossible (no npm) the note says so, and the site tests skip (under CI=true they fail instead).
+test: site-assets-for-tests
+site-assets-for-tests: $(STAMP)
+	@$(BIN)/python -m aigc_lab.site --assets-only \
+	  || echo "note: the site's pinned scripts could not be fetched (needs npm, once): the site tests will skip"

@@ -7,6 +7,8 @@
     aigc-lab readme [--check]            regenerate the README's tables from results/*.json
     aigc-lab train char-lm --text FILE   train a character-level GPT on your own text
     aigc-lab sample --ckpt DIR           continue a prompt with a trained model
+    aigc-lab student OUT                 hand-out copy for learners: outputs cleared, no solutions
+    aigc-lab instructor OUT              copy with each exercise's solution filled in below it
 """
 from __future__ import annotations
 
@@ -178,6 +180,14 @@ def sample(ckpt: str, prompt: str, temperature: float, tokens: int, top_k: int |
     return 0
 
 
+# --------------------------------------------------------------------------- student / instructor copies
+def handout(kind: str, out: str) -> int:
+    from . import handouts
+
+    print(handouts.summary(handouts.write_handout(kind, out)))
+    return 0
+
+
 # --------------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aigc-lab", description="AIGC Lab: run, check and benchmark the course.")
@@ -220,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokens", type=int, default=300)
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("student", help="write a hand-out copy for learners: outputs cleared, no solutions")
+    p.add_argument("out", help="a new or empty folder, outside notebooks/")
+    p = sub.add_parser("instructor", help="write a copy with each exercise's solution filled in below it")
+    p.add_argument("out", help="a new or empty folder, outside notebooks/")
     return parser
 
 
@@ -242,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             return train_char_lm(args.text, args.minutes, args.out, args.resume)
         if args.command == "sample":
             return sample(args.ckpt, args.prompt, args.temperature, args.tokens, args.top_k, args.seed)
+        if args.command in ("student", "instructor"):
+            return handout(args.command, args.out)
     except (FileNotFoundError, ValueError, KeyError, runtime.DeviceError, CheckpointError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"aigc-lab {args.command}: error: {message}", file=sys.stderr)

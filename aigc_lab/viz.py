@@ -91,8 +91,6 @@ def animation(*videos, interval_ms: int = 120, titles=None, cmap: str = "gray", 
     Each video is a (T, H, W) or (T, C, H, W) tensor/array with values in [0, 1],
     e.g. ``animation(predicted, truth, titles=["predicted", "true"])``.
     """
-    from IPython.display import HTML
-
     videos = [_numpy(v) for v in videos]
     fig, axes = plt.subplots(1, len(videos), figsize=(size * len(videos), size), squeeze=False)
     artists = []
@@ -109,8 +107,15 @@ def animation(*videos, interval_ms: int = 120, titles=None, cmap: str = "gray", 
 
     length = max(len(v) for v in videos)
     anim = mpl_animation.FuncAnimation(fig, draw, frames=length, interval=interval_ms, blit=True)
-    html = _offline_controls(anim.to_jshtml(default_mode="loop"))
-    plt.close(fig)
+    return play(anim)
+
+
+def play(anim: mpl_animation.Animation, *, default_mode: str = "loop"):
+    """Any matplotlib animation as offline HTML/JS: frames inlined, player buttons with no CDN."""
+    from IPython.display import HTML
+
+    html = _offline_controls(anim.to_jshtml(default_mode=default_mode))
+    plt.close(anim._fig)
     return HTML(html)
 
 

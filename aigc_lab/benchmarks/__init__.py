@@ -1,2 +1,3 @@
 """Every chapter's benchmark, registered with ``aigc_lab.bench.register`` on import."""
 from . import concepts  # noqa: F401
+from . import text  # noqa: F401

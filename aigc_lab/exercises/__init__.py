@@ -58,6 +58,7 @@ class Verdict:
 
 
 _REGISTRY: dict[str, Exercise] = {}
+_BROKEN: dict[str, str] = {}     # check module -> the error that stopped its import
 _LOADED = False
 
 
@@ -76,17 +77,26 @@ def exercise(exercise_id: str, *, kind: str = "value", hint: str) -> Callable:
 
 
 def _load_all() -> None:
-    """Import every check module in this package (each registers its exercises)."""
+    """Import every check module in this package (each registers its exercises).
+
+    A module that fails to import is remembered, not raised: one broken chapter
+    must not stop every other notebook's checks.  ``registry()`` reports it.
+    """
     global _LOADED
     if not _LOADED:
         for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
+            try:
+                importlib.import_module(f"{__name__}.{module.name}")
+            except Exception as err:  # noqa: BLE001 -- reported by registry() and check()
+                _BROKEN[module.name] = f"{type(err).__name__}: {err}"
         _LOADED = True
 
 
 def registry() -> dict[str, Exercise]:
-    """Every registered exercise, by id."""
+    """Every registered exercise, by id; raises ImportError if a check module is broken."""
     _load_all()
+    if _BROKEN:
+        raise ImportError(f"exercise check modules failed to import: {_BROKEN}")
     return dict(_REGISTRY)
 
 
@@ -112,7 +122,8 @@ def check(exercise_id: str, answer: Any) -> Verdict:
     _load_all()
     if exercise_id not in _REGISTRY:
         known = ", ".join(sorted(k for k in _REGISTRY if k.split(".")[0] == exercise_id.split(".")[0])) or "none"
-        raise KeyError(f"no exercise {exercise_id!r}; exercises of that part: {known}")
+        broken = f" (check modules that failed to import: {_BROKEN})" if _BROKEN else ""
+        raise KeyError(f"no exercise {exercise_id!r}; exercises of that part: {known}{broken}")
     ex = _REGISTRY[exercise_id]
     if is_stub(answer):
         return Verdict(exercise_id, "not attempted", f"⏳ {exercise_id}: not attempted yet — replace the `...` and run the cell again.")

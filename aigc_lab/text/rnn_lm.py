@@ -3,6 +3,11 @@
 The recurrent layer reads one token at a time and carries a hidden state, so
 context length is not fixed in advance (unlike the GPT's ``block_size``); the
 price is that step t must wait for step t-1.
+
+``RNNConfig(impl="torch")`` uses PyTorch's fused ``nn.RNN`` / ``nn.LSTM`` /
+``nn.GRU``; ``impl="scratch"`` uses the cells written out in
+``recurrent_cells.py``.  Both have the same parameter names, so a trained model's
+weights load into either and give the same predictions.
 """
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .recurrent_cells import Recurrent
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -22,6 +29,7 @@ class RNNConfig:
     n_embd: int = 64              # embedding width
     hidden: int = 128             # hidden state width
     layers: int = 1
+    impl: str = "torch"           # "torch": PyTorch's fused layers; "scratch": the written-out cells (same maths, slower)
 
 
 class RNNLanguageModel(nn.Module):
@@ -29,9 +37,14 @@ class RNNLanguageModel(nn.Module):
         super().__init__()
         if config.cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, not {config.cell!r}")
+        if config.impl not in ("torch", "scratch"):
+            raise ValueError(f"impl must be 'torch' or 'scratch', not {config.impl!r}")
         self.config = config
         self.emb = nn.Embedding(config.vocab_size, config.n_embd)
-        self.rnn = CELLS[config.cell](config.n_embd, config.hidden, num_layers=config.layers, batch_first=True)
+        if config.impl == "torch":
+            self.rnn = CELLS[config.cell](config.n_embd, config.hidden, num_layers=config.layers, batch_first=True)
+        else:
+            self.rnn = Recurrent(config.cell, config.n_embd, config.hidden, num_layers=config.layers)
         self.head = nn.Linear(config.hidden, config.vocab_size)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,120 @@
+"""Worked solutions for the exercises of notebooks/02_text/03_summarisation.
+
+For each exercise letter x, ``exercise_x()`` returns what the learner passes to
+``check("02_text.03.x", ...)`` and ``wrong_x()`` returns a plausible mistake that the
+check must reject.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+
+def exercise_a():
+    """ROUGE-2 with clipped counts.
+
+    Count every bigram of each side in a Counter keyed by the (word, next word) tuple.
+    ``Counter & Counter`` keeps, for each bigram, the smaller of its two counts: a
+    bigram the reference holds once can be matched once, however often the candidate
+    repeats it. Precision divides the overlap by the candidate's bigrams, recall by
+    the reference's, and F1 is their harmonic mean (0 when both are 0).
+    """
+    def rouge2(candidate, reference):
+        cand = Counter(zip(candidate, candidate[1:]))
+        ref = Counter(zip(reference, reference[1:]))
+        overlap = sum((cand & ref).values())
+        precision = overlap / sum(cand.values()) if cand else 0.0
+        recall = overlap / sum(ref.values()) if ref else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+    return rouge2
+
+
+def wrong_a():
+    """Forgets clipping: every candidate bigram found anywhere in the reference counts, however often it repeats."""
+    def rouge2(candidate, reference):
+        cand = list(zip(candidate, candidate[1:]))
+        ref = list(zip(reference, reference[1:]))
+        overlap = sum(1 for b in cand if b in set(ref))
+        precision = overlap / len(cand) if cand else 0.0
+        recall = min(1.0, overlap / len(ref)) if ref else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return precision, recall, f1
+
+    return rouge2
+
+
+def exercise_b():
+    """Longest common subsequence by dynamic programming.
+
+    ``table[i][j]`` is the LCS length of ``a[:i]`` and ``b[:j]``. If the last words match,
+    they extend the best LCS of both prefixes (diagonal + 1); otherwise one of the two
+    last words is not part of it, so take the better of dropping either. The answer is
+    the bottom-right cell. Only one previous row is needed at a time.
+    """
+    def lcs(a, b):
+        previous = [0] * (len(b) + 1)
+        for i in range(1, len(a) + 1):
+            current = [0] * (len(b) + 1)
+            for j in range(1, len(b) + 1):
+                current[j] = previous[j - 1] + 1 if a[i - 1] == b[j - 1] else max(previous[j], current[j - 1])
+            previous = current
+        return previous[-1]
+
+    return lcs
+
+
+def wrong_b():
+    """Longest common *substring* (contiguous), a frequent confusion: resets to 0 on a mismatch."""
+    def lcs(a, b):
+        best, previous = 0, [0] * (len(b) + 1)
+        for i in range(1, len(a) + 1):
+            current = [0] * (len(b) + 1)
+            for j in range(1, len(b) + 1):
+                if a[i - 1] == b[j - 1]:
+                    current[j] = previous[j - 1] + 1
+                    best = max(best, current[j])
+            previous = current
+        return best
+
+    return lcs
+
+
+def exercise_c():
+    """PageRank by power iteration.
+
+    Normalise each row of the weights into transition probabilities (a node without
+    edges moves anywhere with probability 1/n), start from the uniform distribution and
+    apply score <- (1 - d)/n + d * T^T score until the change is tiny. The transpose is
+    there because score[j] collects from every i that links to j.
+    """
+    def pagerank(weights, damping):
+        w = np.asarray(weights, dtype=float)
+        n = len(w)
+        out = w.sum(axis=1, keepdims=True)
+        transition = np.where(out > 0, w / np.where(out > 0, out, 1), 1.0 / n)
+        score = np.full(n, 1.0 / n)
+        for _ in range(1000):
+            new = (1 - damping) / n + damping * transition.T @ score
+            if np.abs(new - score).sum() < 1e-12:
+                break
+            score = new
+        return new
+
+    return pagerank
+
+
+def wrong_c():
+    """Skips the row normalisation: uses raw weights, so well-connected nodes leak score out of proportion."""
+    def pagerank(weights, damping):
+        w = np.asarray(weights, dtype=float)
+        n = len(w)
+        score = np.full(n, 1.0 / n)
+        for _ in range(200):
+            score = (1 - damping) / n + damping * w.T @ score
+            score = score / score.sum()
+        return score
+
+    return pagerank

@@ -1,0 +1,140 @@
+"""CI and workshop tooling: the copyable workflow file (validated offline against the public schema),
+`make wheelhouse`, and the test run's network isolation (a namespace with only loopback)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "notebooks.yml"
+# TEST-NET-1 (RFC 5737): reserved for documentation, never routed. A UDP connect() only looks up a route
+# and sends nothing, so this probe puts no packet on any network, inside or outside a namespace.
+UNROUTED = ("192.0.2.1", 9)
+
+
+def validate(path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           str(path)], capture_output=True, text=True, timeout=120)
+
+
+def make_dry_run(*args: str) -> str:
+    result = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+# --------------------------------------------------------------------------- the workflow file
+def test_workflow_is_valid_against_the_github_workflow_schema():
+    result = validate(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_does_reject_a_broken_workflow(tmp_path):
+    broken = yaml.safe_load(WORKFLOW.read_text())
+    del broken["jobs"]["test"]["runs-on"]                  # every job needs a runner
+    broken["jobs"]["test"]["steps"][0]["uses"] = 42        # and `uses` is a string
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(broken))
+    result = validate(path)
+    assert result.returncode != 0 and "runs-on" in result.stdout + result.stderr
+
+
+def test_workflow_runs_make_test_on_ubuntu_python_311_cpu_torch_with_a_pip_cache():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    job = workflow["jobs"]["test"]
+    assert job["runs-on"].startswith("ubuntu")
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "3.11" and setup["with"]["cache"] == "pip"
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert "make test" in runs, "the workflow runs the same command as .ci/run"
+    assert any(r.startswith("make install") for r in runs), "installs through the Makefile, from requirements.txt"
+    assert job["env"]["PIP_EXTRA_INDEX_URL"].endswith("/whl/cpu"), "the CPU build of torch, not a CUDA one"
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+# --------------------------------------------------------------------------- make wheelhouse
+def test_make_wheelhouse_downloads_every_requirement_into_an_ignored_folder():
+    commands = make_dry_run("wheelhouse")
+    download = next(line for line in commands.splitlines() if "pip download" in line)
+    assert "--dest wheelhouse" in download
+    assert "-r requirements.txt" in commands, "the same requirements file as the install, torch pinned"
+    assert '"setuptools>=64" wheel' in commands, "what `pip install --no-index ... -e .` needs to build the package"
+    assert "wheelhouse/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "--platform win_amd64" in make_dry_run("wheelhouse", "WHEELHOUSE_ARGS=--only-binary=:all: "
+                                                  "--platform win_amd64 --python-version 3.11")
+    readme = (ROOT / "README.md").read_text()
+    assert "make wheelhouse" in readme and "pip install --no-index --find-links wheelhouse" in readme
+
+
+# --------------------------------------------------------------------------- network isolation
+def unshare_works() -> bool:
+    if not (shutil.which("unshare") and shutil.which("ip")):
+        return False
+    probe = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+PROBE = """
+import socket, sys
+names = [name for _, name in socket.if_nameindex()]
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("192.0.2.1", 9))
+    outside = "reachable"
+except OSError as err:
+    outside = f"unreachable ({err.strerror})"
+server = socket.create_server(("127.0.0.1", 0))
+client = socket.create_connection(server.getsockname(), timeout=5)
+peer, _ = server.accept()
+client.sendall(b"ping")
+print(names, outside, peer.recv(4).decode())
+"""
+
+
+def test_make_test_runs_in_a_namespace_with_only_loopback_when_it_can():
+    commands = make_dry_run("test", "OFFLINE_NOTE=")
+    pytest_line = next(line for line in commands.splitlines() if "-m pytest" in line)
+    if unshare_works():
+        assert "unshare -n sh -c 'ip link set lo up &&" in pytest_line
+    else:
+        assert "unshare" not in pytest_line
+        assert "note: no network namespace here" in make_dry_run("test")
+
+
+@pytest.mark.skipif(not unshare_works(), reason="unshare -n needs root on Linux and iproute2's ip")
+def test_the_namespace_blocks_outside_addresses_and_keeps_loopback():
+    result = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1"',
+                             sys.executable, PROBE], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith("['lo'] unreachable") and result.stdout.strip().endswith("ping")
+
+
+@pytest.mark.skipif(os.environ.get("AIGC_LAB_NETWORK") != "isolated",
+                    reason="not run by `make test` inside a network namespace (see the Makefile's OFFLINE)")
+def test_this_test_run_and_its_child_processes_have_no_network():
+    assert [name for _, name in socket.if_nameindex()] == ["lo"]
+    with pytest.raises(OSError):
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(UNROUTED)
+    child = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60)
+    assert child.stdout.strip().startswith("['lo'] unreachable") and child.stdout.strip().endswith("ping")
+
+
+def test_loopback_works_for_this_run():
+    """Kernels, Jupyter and torchrun rendezvous all talk over loopback; it must work, isolated or not."""
+    server = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+    thread = threading.Thread(target=lambda: received.append(server.accept()[0].recv(4)))
+    thread.start()
+    with socket.create_connection(server.getsockname(), timeout=5) as client:
+        client.sendall(b"ping")
+    thread.join(timeout=5)
+    server.close()
+    assert received == [b"ping"]
