@@ -162,3 +162,18 @@ def test_sacrebleu_scores_the_dictionary_baseline_below_a_perfect_translation():
     refs = ["varuli tin tiko ruba ko wata", "imba sumeri ko ke"]
     assert sacrebleu.corpus_bleu(refs, [refs]).score == pytest.approx(100.0)
     assert sacrebleu.corpus_bleu(["tin varuli wata ruba tiko", "imba ke sumeri"], [refs]).score < 20
+
+
+def test_both_models_train_and_decode_under_bf16_autocast():
+    """The GPU code path (bf16 autocast in train.fit) runs on the CPU too, before any GPU sees it."""
+    from aigc_lab.text.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    src, tgt = _copy_data(64, 2)
+    src[:10, 4:] = PAD                                       # some padded rows
+    for model in (Seq2Seq(Seq2SeqConfig(12, 12, emb=16, hidden=24)), _toy_transformer()):
+        history = train.fit(model, pair_batches(src, tgt, 16), steps=3, amp=True, device="cpu", progress=False)
+        assert np.isfinite(history.final_loss)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            tokens, attention = greedy_decode(model, src[:4], max_len=5)
+            ids, _ = beam_search(model, src[0], beam=2, max_len=5)
+        assert len(tokens) == 4 and attention[0].dtype == torch.float32 and len(ids) <= 5
