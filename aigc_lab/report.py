@@ -55,10 +55,21 @@ def bench_table(bench: dict | None = None) -> str:
         return "_No benchmark recorded yet: `aigc-lab bench` records them._"
     lines = ["| benchmark | profile | figures | seconds | device | machine, date, commit |", "|---|---|---|---|---|---|"]
     for rec in rows:
-        figures = "<br>".join(f"{k}: {v}" for k, v in rec["figures"].items())
+        figures = "<br>".join(f"{k}: {v}" for k, v in _flat(rec["figures"]))
         lines.append(f"| {rec['benchmark']} | {rec['profile']} | {figures} | {rec['seconds']:.0f} | {rec['device']} | "
                      f"{rec['machine']}, {rec['date']}, {rec['commit']} |")
     return "\n".join(lines)
+
+
+def _flat(figures: dict, prefix: str = ""):
+    """(dotted name, value) for every number or string in nested figures; lists are shown as they are,
+    settings dicts deeper down (a recipe's configuration) are left to results/bench.json."""
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            if not prefix:
+                yield from _flat(value, f"{key}.")
+        else:
+            yield f"{prefix}{key}", value
 
 
 def render(text: str, tables: dict[str, str]) -> str:
