@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,3 +93,19 @@ def watched_page(chromium):
     page.on("pageerror", lambda e: watched.problems.append(f"uncaught exception: {e}"))
     yield watched
     page.close()
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models train many times faster on one thread (and do not fight other jobs for the cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def seeded_one_thread(one_thread):
+    """One thread and torch's global seed at 0, for tests that train tiny models."""
+    torch.manual_seed(0)
+    yield

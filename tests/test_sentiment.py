@@ -13,14 +13,6 @@ from aigc_lab.text.word2vec import SkipGram, SkipGramBatches, Word2VecConfig, sk
 from aigc_lab.text.word_vectors import analogy, nearest, semantic_direction, sentence_vectors, sif_weights
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models train many times faster on one thread (and do not fight other jobs for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 # --------------------------------------------------------------------------- word2vec
 def test_skipgram_pairs_match_brute_force():

@@ -17,13 +17,7 @@ from aigc_lab.text.seq2seq import (BOS, EOS, PAD, Seq2Seq, Seq2SeqConfig, beam_s
                                    encode_targets, greedy_decode, ids_to_tokens, pair_batches, reverse_padded)
 
 
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("seeded_one_thread")   # tiny models: one thread, seed 0
 
 
 # --------------------------------------------------------------------------- ROUGE, worked by hand

@@ -15,14 +15,6 @@ DOCS = [t.split() for t in ("the soup was good .", "the room was not good , the 
                             "a good film with a good cast", "battery battery battery", "the the the the")]
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models train many times faster on one thread (and do not fight other jobs for cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def test_tfidf_matches_scikit_learn():
     mine = TfidfFeatures().fit(DOCS)

@@ -23,14 +23,7 @@ LIBRARY = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 TEXT = "the cat sat on the mat. the dog sat on the log. a cat and a dog met on a mat. " * 20
 
 
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    """Tiny models run fastest on one thread (and far slower with two on a busy 2-core machine)."""
-    torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("seeded_one_thread")   # tiny models: one thread, seed 0
 
 
 # --------------------------------------------------------------------------- recurrent cells

@@ -20,13 +20,7 @@ TOY = [("the house".split(), "das haus".split()), ("the book".split(), "das buch
        ("a book".split(), "ein buch".split())]          # the classic example of Koehn's textbook, chapter 4
 
 
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("seeded_one_thread")   # tiny models: one thread, seed 0
 
 
 # --------------------------------------------------------------------------- IBM Model 1
