@@ -148,21 +148,44 @@ def readme(check_only: bool) -> int:
 
 # --------------------------------------------------------------------------- train / sample
 def train_char_lm(text_file: str, minutes: float, out: str, resume: bool) -> int:
-    from .data.text import read_text_file
+    """The course's character-GPT recipe (the `text` benchmark's ``course_recipe``) on any UTF-8 file.
+
+    The cosine schedule is sized so that it ends when the time budget does: a
+    short timing probe measures seconds per step first.  On ``--resume`` the
+    schedule of the interrupted run is kept.
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    from . import checkpoint
+    from .benchmarks.text import course_recipe, seconds_per_step
+    from .data.text import CharTokenizer, read_text_file, split_ids
     from .text import char_lm
+    from .text.gpt import GPT
 
     if minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {minutes}")
     text = read_text_file(text_file)
-    config = char_lm.char_lm_config(vocab_size=0)
-    steps = runtime.pick(smoke=100, cpu=100_000, gpu=100_000)   # the time budget usually ends training first
-    print(f"training a character GPT on {text_file} ({len(text):,} characters) for at most {minutes:g} min; "
-          f"checkpoint in {out}", file=sys.stderr)
-    result = char_lm.train_char_lm(text, config, steps=steps, batch=runtime.pick(16, 32, 64), max_seconds=minutes * 60,
+    recipe = course_recipe()
+    tokenizer = CharTokenizer(text)
+    config = replace(recipe.config, vocab_size=tokenizer.vocab_size)
+    seconds = minutes * 60
+    if resume and (Path(out) / checkpoint.STATE_FILE).exists():
+        steps = checkpoint.read_state(out)["config"].get("steps")
+        if steps is None:
+            raise checkpoint.CheckpointError(f"{out} holds no schedule to resume; train afresh without --resume")
+    else:
+        runtime.set_threads(params=runtime.count_params(GPT(config)))
+        train_ids, _ = split_ids(tokenizer.encode(text), 0.1)
+        per_step = seconds_per_step(replace(recipe, config=config), train_ids, runtime.device(), max(0.5, 0.03 * seconds))
+        steps = max(10, int(0.97 * seconds / per_step))
+    print(f"training a character GPT on {text_file} ({len(text):,} characters) for at most {minutes:g} min "
+          f"({steps} steps planned); checkpoint in {out}", file=sys.stderr)
+    result = char_lm.train_char_lm(text, config, steps=steps, batch=recipe.batch, lr=recipe.lr, max_seconds=seconds,
                                    checkpoint_dir=out, resume=resume)
     print(json.dumps({"val_loss": round(result.val_loss, 4), "unigram_entropy": round(result.unigram_entropy, 4),
                       "params": result.params, "tokens_per_s": round(result.tokens_per_s), "seconds": round(result.seconds, 1),
-                      "steps": result.history.step, "stopped": result.history.stopped,
+                      "steps": result.history.step, "planned_steps": steps, "stopped": result.history.stopped,
                       "device": str(next(result.model.parameters()).device), "checkpoint": out}))
     return 0
 

@@ -86,14 +86,15 @@ def test_train_char_lm_then_sample_and_resume(tmp_path):
     corpus = tmp_path / "fox.txt"
     corpus.write_text("The quick brown fox jumps over the lazy dog. " * 60)
     out = tmp_path / "ckpt"
-    result = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.5", "--profile", "smoke", "--out", str(out))
+    result = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.1", "--profile", "smoke", "--out", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"val_loss", "params", "tokens_per_s", "seconds", "device"} <= report.keys()
     assert report["val_loss"] < report["unigram_entropy"]
     sampled = aigc_lab("sample", "--ckpt", str(out), "--prompt", "The ", "--tokens", "20")
     assert sampled.returncode == 0 and sampled.stdout.startswith("The ") and len(sampled.stdout.strip()) >= 20
-    resumed = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.5", "--profile", "smoke",
+    assert report["steps"] <= report["planned_steps"] and report["seconds"] < 15
+    resumed = aigc_lab("train", "char-lm", "--text", str(corpus), "--minutes", "0.1", "--profile", "smoke",
                        "--out", str(out), "--resume")
     assert resumed.returncode == 0, resumed.stderr
 

@@ -88,7 +88,7 @@ def text_settings() -> dict:
     }
 
 
-def _seconds_per_step(recipe: Recipe, train_ids: torch.Tensor, dev: torch.device, budget: float) -> float:
+def seconds_per_step(recipe: Recipe, train_ids: torch.Tensor, dev: torch.device, budget: float) -> float:
     """Time up to 8 optimiser steps of a throwaway copy of the model, stopping after ``budget`` seconds.
 
     The first two steps are left out of the average: they pay for one-off work
@@ -120,12 +120,12 @@ def train_recipe(recipe: Recipe, train_ids: torch.Tensor, val_ids: torch.Tensor,
         timings = {}
         for n in sorted({1, os.cpu_count() or 1}):
             runtime.set_threads(n)
-            timings[n] = _seconds_per_step(recipe, train_ids, dev, budget)
+            timings[n] = seconds_per_step(recipe, train_ids, dev, budget)
         threads = runtime.set_threads(min(timings, key=timings.get))
         per_step = timings[threads]
     steps = recipe.steps
     if steps is None:                                  # size the schedule so that it ends when the time does
-        per_step = per_step or _seconds_per_step(recipe, train_ids, dev, budget)
+        per_step = per_step or seconds_per_step(recipe, train_ids, dev, budget)
         steps = max(10, int((seconds - (time.perf_counter() - started)) / per_step))
     probe_seconds = time.perf_counter() - started
     warmup = recipe.warmup if recipe.schedule == "cosine" else 0

@@ -40,17 +40,11 @@ def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, bat
     history = train.fit(model, LMBatches(train_ids, block=config.block_size, batch=batch, seed=seed), steps=steps,
                         lr=lr, warmup=min(100, steps // 10), max_seconds=max_seconds, device=device,
                         checkpoint_dir=checkpoint_dir, resume=resume, progress=progress,
-                        config={"gpt": asdict(config), "chars": "".join(tokenizer.chars)})
-    val_loss = evaluate_loss(model, val_ids, block=config.block_size)
+                        config={"gpt": asdict(config), "chars": "".join(tokenizer.chars), "steps": steps})
+    val_loss = evaluate_loss(model, val_ids, block=config.block_size, max_windows=None)   # the whole held-out 10%
     return CharLMResult(model, tokenizer, history, val_loss, unigram_entropy(train_ids), runtime.count_params(model),
                         tokens_per_s=history.step * batch * config.block_size / max(history.seconds, 1e-9),
                         seconds=history.seconds)
-
-
-def char_lm_config(vocab_size: int) -> GPTConfig:
-    """The course's character-GPT size for the active profile."""
-    return GPTConfig(vocab_size=vocab_size, block_size=runtime.pick(32, 128, 256), n_layer=runtime.pick(2, 4, 6),
-                     n_head=runtime.pick(4, 4, 6), n_embd=runtime.pick(64, 192, 384))
 
 
 def load_char_lm(directory, device=None) -> tuple[GPT, CharTokenizer]:
