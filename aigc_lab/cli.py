@@ -63,6 +63,12 @@ def _checks():
         yield ("data: scikit-learn digits", len(load_digits().target) == 1797, "1,797 images", "")
     except Exception as err:  # noqa: BLE001 -- report any failure with its fix
         yield ("data: scikit-learn digits", False, str(err), "pip install scikit-learn")
+    from .data.image import offline_image_status
+
+    images = offline_image_status()
+    missing = [f"{name} ({error})" for name, error in images.items() if error != "ok"]
+    yield ("data: bundled photographs", not missing, f"{len(images) - len(missing)}/{len(images)} load offline",
+           "pip install -r requirements.txt (scikit-image, scikit-learn); missing: " + "; ".join(missing))
 
 
 def doctor() -> int:

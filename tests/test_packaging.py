@@ -55,3 +55,14 @@ def test_makefile_installs_in_one_command_and_ci_calls_make_test():
     assert "-r requirements.txt -e ." in makefile
     assert "playwright install" not in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_speech_engine_is_held_to_one_release_everywhere():
+    """The speech cache is tied to the engine's version: every install file must allow exactly one release."""
+    assert re.search(r"^espeakng-loader==\d+\.\d+\.\d+$", (ROOT / "requirements.txt").read_text(), re.M)
+    assert re.search(r"- espeakng-loader==\d+\.\d+\.\d+$", (ROOT / "environment.yml").read_text(), re.M)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    spec = next(s for s in project["dependencies"] if _name(s) == "espeakng-loader")
+    low, high = re.fullmatch(r"espeakng-loader>=(\d+\.\d+\.)(\d+),<(\d+\.\d+\.)(\d+)", spec).groups()[::2], \
+        re.fullmatch(r"espeakng-loader>=(\d+\.\d+\.)(\d+),<(\d+\.\d+\.)(\d+)", spec).groups()[1::2]
+    assert low[0] == low[1] and int(high[1]) == int(high[0]) + 1, f"{spec} admits more than one release"
