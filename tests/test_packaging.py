@@ -63,6 +63,7 @@ def test_speech_engine_is_held_to_one_release_everywhere():
     assert re.search(r"- espeakng-loader==\d+\.\d+\.\d+$", (ROOT / "environment.yml").read_text(), re.M)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     spec = next(s for s in project["dependencies"] if _name(s) == "espeakng-loader")
-    low, high = re.fullmatch(r"espeakng-loader>=(\d+\.\d+\.)(\d+),<(\d+\.\d+\.)(\d+)", spec).groups()[::2], \
-        re.fullmatch(r"espeakng-loader>=(\d+\.\d+\.)(\d+),<(\d+\.\d+\.)(\d+)", spec).groups()[1::2]
-    assert low[0] == low[1] and int(high[1]) == int(high[0]) + 1, f"{spec} admits more than one release"
+    match = re.fullmatch(r"espeakng-loader>=(\d+\.\d+)\.(\d+),<(\d+\.\d+)\.(\d+)", spec)
+    assert match, f"pyproject.toml should bound espeakng-loader to one release, e.g. >=0.2.4,<0.2.5; got {spec}"
+    low_minor, low_patch, high_minor, high_patch = match.groups()
+    assert low_minor == high_minor and int(high_patch) == int(low_patch) + 1, f"{spec} admits more than one release"
