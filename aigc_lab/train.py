@@ -13,6 +13,10 @@ Read ``fit`` top to bottom: set-up, then one ``for`` loop whose body is
 batch -> forward under autocast -> backward -> clip -> step, then logging,
 evaluation and checkpoints.  One hook, ``on_step_end(step, model)``, at the step
 boundary, is the only extension point.
+
+Launched by ``torchrun`` with more than one process, the same call trains data-parallel
+(see ``aigc_lab.distributed``): DDP averages gradients, each process takes its own share
+of the batches, and only rank 0 prints, evaluates and saves.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from typing import Any, Callable, Iterable
 import torch
 from tqdm.auto import tqdm
 
-from . import checkpoint, runtime
+from . import checkpoint, distributed, runtime
 
 
 @dataclass
@@ -104,6 +108,7 @@ def fit(
     eval_fn        ``eval_fn(model) -> {"name": value}``, called every ``eval_every`` steps and at the end
     checkpoint_dir save there at the end, every ``checkpoint_every`` steps and on Ctrl-C
     resume         continue from the checkpoint in ``checkpoint_dir`` if there is one
+    Under ``torchrun`` (WORLD_SIZE > 1) it trains data-parallel; ``steps`` counts each process's steps.
     """
     if not callable(getattr(model, "loss", None)):
         raise TypeError(
@@ -112,11 +117,17 @@ def fit(
         )
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    next_batch = _batches(data)
+    where = distributed.place()
+    next_batch = distributed.shard(_batches(data), where)
 
-    # ---- where and how: one visible place for device and precision
+    # ---- where and how: one visible place for device and precision (and, under torchrun, the process group)
     dev = runtime.device(device) if not isinstance(device, torch.device) else device
+    if where.distributed:
+        dev = distributed.join(where, dev)
     model.to(dev)
+    # the module that runs the forward pass: the model itself, or DDP around it so backward averages gradients
+    step_module = (torch.nn.parallel.DistributedDataParallel(distributed.LossModule(model))
+                   if where.distributed else None)
     precision = runtime.autocast(dev, enabled=amp)
     fused = dev.type == "cuda"  # fused AdamW: one kernel for the whole update on CUDA
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]   # matrices decay,
@@ -133,11 +144,13 @@ def fit(
         history = History(**state["extra"].get("history", {}))
 
     def save(step: int) -> None:
-        if checkpoint_dir is not None:
+        if checkpoint_dir is not None and where.is_main:
             checkpoint.save(checkpoint_dir, model, optimizer, step=step, config=config,
                             extra={"history": vars(history)})
 
     def evaluate(step: int) -> None:
+        if not where.is_main:
+            return
         model.eval()
         with torch.no_grad(), precision:
             metrics = {k: float(v) for k, v in eval_fn(model).items()}
@@ -147,7 +160,7 @@ def fit(
 
     # ---- the loop
     model.train()
-    bar = tqdm(total=steps, initial=start_step, disable=not progress, desc=type(model).__name__)
+    bar = tqdm(total=steps, initial=start_step, disable=not (progress and where.is_main), desc=type(model).__name__)
     running = torch.zeros((), device=dev)  # summed on the device: no host sync per step
     since_log, step, started = 0, start_step, time.perf_counter()
     history.stopped = "steps"
@@ -157,7 +170,7 @@ def fit(
                 group["lr"] = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
             batch = to_device(next_batch(), dev)
             with precision:
-                loss = model.loss(batch)
+                loss = model.loss(batch) if step_module is None else step_module(batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if grad_clip:
@@ -169,7 +182,7 @@ def fit(
 
             if since_log == log_every or step + 1 == steps:  # the only host sync
                 history.steps.append(step + 1)
-                history.train_loss.append(running.item() / since_log)
+                history.train_loss.append(distributed.mean_across(running).item() / since_log)
                 running.zero_()
                 bar.update(since_log)
                 bar.set_postfix(loss=f"{history.final_loss:.4f}")
@@ -180,7 +193,12 @@ def fit(
                 save(step + 1)
             if on_step_end is not None:
                 on_step_end(step + 1, model)
-            if max_seconds is not None and history.seconds + time.perf_counter() - started >= max_seconds:
+            out_of_time = max_seconds is not None and history.seconds + time.perf_counter() - started >= max_seconds
+            if where.distributed and since_log == 0:      # processes agree at log steps, so all stop together
+                out_of_time = distributed.any_across(out_of_time, dev)
+            elif where.distributed:
+                out_of_time = False
+            if out_of_time:
                 history.stopped = "time"
                 break
     except KeyboardInterrupt:
@@ -188,7 +206,7 @@ def fit(
     finally:
         if since_log:  # flush a partial logging window
             history.steps.append(history.step)
-            history.train_loss.append(running.item() / since_log)
+            history.train_loss.append(distributed.mean_across(running).item() / since_log)
             bar.update(since_log)
         history.seconds += time.perf_counter() - started
         bar.close()
