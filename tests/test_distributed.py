@@ -88,3 +88,51 @@ def test_two_processes_match_one_process_on_the_combined_batches(tmp_path, seede
     checkpoint.load(out, trained)
     for a, b in zip(trained.parameters(), reference.parameters()):
         assert torch.allclose(a, b, atol=1e-5), (a, b)
+
+
+PIPELINE_SCRIPT = '''
+import os, torch, torch.distributed as dist, torch.nn as nn, torch.nn.functional as F
+from aigc_lab.pipeline import pipeline_step, split_sequential
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+stage = split_sequential(model, 2)[rank]
+g = torch.Generator().manual_seed(1)
+x, y = torch.randn(12, 6, generator=g), torch.randint(3, (12,), generator=g)
+loss = pipeline_step(stage, rank, x if rank == 0 else None, y if rank == 1 else None, micro_batches=3,
+                     boundary_shape=(16,), loss_fn=F.cross_entropy)
+torch.save({{n: p.grad for n, p in stage.named_parameters()}}, os.path.join({out!r}, f"grads{{rank}}.pt"))
+if rank == 1:
+    print("loss", loss)
+dist.destroy_process_group()
+'''
+
+
+@pytest.mark.slow
+def test_two_stage_pipeline_gives_the_single_process_gradients(tmp_path, seeded_one_thread):
+    import torch.nn as nn
+
+    from aigc_lab.pipeline import split_sequential
+
+    script = tmp_path / "pipe.py"
+    script.write_text(PIPELINE_SCRIPT.format(out=str(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+         "--master_port", str(_free_port()), str(script)],
+        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+    g = torch.Generator().manual_seed(1)
+    x, y = torch.randn(12, 6, generator=g), torch.randint(3, (12,), generator=g)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    assert float(result.stdout.split("loss")[1]) == pytest.approx(loss.item(), abs=1e-5)
+    for rank, stage in enumerate(split_sequential(model, 2)):
+        grads = torch.load(tmp_path / f"grads{rank}.pt")
+        for name, p in stage.named_parameters():
+            assert torch.allclose(grads[name], p.grad, atol=1e-6), name
+    with pytest.raises(ValueError, match="boundary"):
+        split_sequential(model, 0)
