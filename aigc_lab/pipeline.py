@@ -63,7 +63,7 @@ def pipeline_step(stage: nn.Module, rank: int, x: torch.Tensor | None, y: torch.
         loss = loss_fn(stage(a), target) * len(target) / len(y)   # weight so the sum is the full batch's mean
         loss.backward()
         sends.append(dist.isend(a.grad.contiguous(), dst=0))
-        total += float(loss)
+        total += loss.item()
     for request in sends:
         request.wait()
     return total

@@ -121,3 +121,18 @@ def offline_image_status() -> dict[str, str]:
         except Exception as error:    # noqa: BLE001 -- report, never raise, from a health check
             status[name] = f"{type(error).__name__}: {error}"
     return status
+
+
+class AugmentedDigits(torch.utils.data.Dataset):
+    """Digits as a map-style Dataset for ``torch.utils.data.DataLoader``: item ``i`` is one freshly warped
+    image and its label. Warping one image at a time is slow on purpose here: it is the kind of per-item
+    work that DataLoader worker processes take off the training loop."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, **warp):
+        self.x, self.y, self.warp = x, y, warp
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return augment(self.x[i:i + 1], **self.warp)[0], self.y[i]

@@ -1,0 +1,1 @@
+"""Scripts the notebooks launch in separate processes (``torchrun ... -m aigc_lab.recipes.NAME``)."""
