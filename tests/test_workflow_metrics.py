@@ -1,0 +1,110 @@
+"""aigc_lab.metrics' precision, recall, F1, confusion matrix and calibration: by hand and against scikit-learn."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+from sklearn.metrics import precision_recall_fscore_support
+
+from aigc_lab import metrics
+
+# A hand-worked case: 3 classes, 8 examples.
+Y_TRUE = [0, 0, 0, 1, 1, 1, 2, 2]
+Y_PRED = [0, 0, 1, 1, 1, 0, 2, 1]
+#           predicted 0  1  2
+# true 0              2  1  0
+# true 1              1  2  0
+# true 2              0  1  1
+HAND_CM = [[2, 1, 0], [1, 2, 0], [0, 1, 1]]
+
+
+def test_confusion_matrix_by_hand_and_against_sklearn():
+    cm = metrics.confusion_matrix(Y_TRUE, Y_PRED)
+    assert cm.tolist() == HAND_CM
+    assert np.array_equal(cm.numpy(), sk_confusion_matrix(Y_TRUE, Y_PRED))
+
+
+def test_precision_recall_f1_by_hand():
+    precision, recall, f1 = metrics.precision_recall_f1(Y_TRUE, Y_PRED)
+    # class 0: TP 2, FP 1 (a true 1), FN 1 -> P = R = 2/3;  class 1: TP 2, FP 2, FN 1 -> P 1/2, R 2/3
+    # class 2: TP 1, FP 0, FN 1 -> P 1, R 1/2
+    assert torch.allclose(precision, torch.tensor([2 / 3, 1 / 2, 1.0], dtype=torch.float64))
+    assert torch.allclose(recall, torch.tensor([2 / 3, 2 / 3, 1 / 2], dtype=torch.float64))
+    expected_f1 = torch.tensor([2 / 3, 2 * (1 / 2) * (2 / 3) / (1 / 2 + 2 / 3), 2 * 0.5 / 1.5], dtype=torch.float64)
+    assert torch.allclose(f1, expected_f1)
+    micro = metrics.precision_recall_f1(Y_TRUE, Y_PRED, average="micro")
+    assert micro == pytest.approx((5 / 8, 5 / 8, 5 / 8))      # single-label data: micro = accuracy
+    macro = metrics.precision_recall_f1(Y_TRUE, Y_PRED, average="macro")
+    assert macro[2] == pytest.approx(expected_f1.mean().item())  # macro-F1 averages per-class F1
+
+
+@pytest.mark.parametrize("average", [None, "macro", "micro", "weighted"])
+@pytest.mark.parametrize("seed, classes, n", [(0, 2, 50), (1, 3, 200), (2, 7, 300), (3, 10, 40)])
+def test_precision_recall_f1_match_sklearn_on_random_labels(seed, classes, n, average):
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, classes, n)
+    y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, classes, n))   # 60% right plus chance
+    ours = metrics.precision_recall_f1(torch.from_numpy(y_true), torch.from_numpy(y_pred), average=average,
+                                       num_classes=classes)
+    theirs = precision_recall_fscore_support(y_true, y_pred, average=average, labels=list(range(classes)),
+                                             zero_division=0)[:3]
+    for a, b in zip(ours, theirs):
+        assert np.allclose(np.asarray(a), b)
+
+
+def test_binary_average_and_zero_division_match_sklearn():
+    y_true = [1, 0, 1, 1, 0, 0, 1]
+    y_pred = [1, 0, 0, 1, 1, 0, 1]
+    ours = metrics.precision_recall_f1(y_true, y_pred, average="binary")
+    assert ours == pytest.approx(tuple(precision_recall_fscore_support(y_true, y_pred, average="binary")[:3]))
+    # class 2 is never predicted and class 3 never occurs: 0/0 counts as 0, as scikit-learn's zero_division=0
+    y_true, y_pred = [0, 1, 2, 2, 1], [0, 1, 1, 3, 1]
+    ours = metrics.precision_recall_f1(y_true, y_pred, num_classes=4)
+    theirs = precision_recall_fscore_support(y_true, y_pred, labels=[0, 1, 2, 3], zero_division=0)[:3]
+    for a, b in zip(ours, theirs):
+        assert np.allclose(a.numpy(), b)
+
+
+def test_bad_inputs_fail_clearly():
+    with pytest.raises(ValueError, match="differ in length"):
+        metrics.confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match="average"):
+        metrics.precision_recall_f1([0, 1], [0, 1], average="mean")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        metrics.reliability([1.2], [1])
+
+
+def test_ece_by_hand():
+    # two predictions at 0.9 (one right), two at 0.6 (both right):
+    # bin (0.8, 0.9]: accuracy 0.5, confidence 0.9 -> gap 0.4, share 1/2;  bin (0.5, 0.6]: gap 0.4, share 1/2
+    ece = metrics.expected_calibration_error([0.9, 0.9, 0.6, 0.6], [1, 0, 1, 1], bins=10)
+    assert ece == pytest.approx(0.4)
+    assert metrics.expected_calibration_error([0.75, 0.75, 0.75, 0.75], [1, 1, 1, 0]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("bins", [5, 10, 15])
+def test_reliability_matches_sklearn_calibration_curve(bins):
+    rng = np.random.default_rng(bins)
+    prob = rng.random(400)
+    prob[:8] = [0.0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.9, 1.0]     # values on bin edges land where scikit-learn puts them
+    outcome = (rng.random(400) < prob).astype(int)
+    r = metrics.reliability(prob, outcome, bins=bins)
+    prob_true, prob_pred = calibration_curve(outcome, prob, n_bins=bins, strategy="uniform")
+    seen = r.counts > 0
+    assert int(r.counts.sum()) == 400
+    assert np.allclose(r.accuracy[seen].numpy(), prob_true)
+    assert np.allclose(r.confidence[seen].numpy(), prob_pred)
+    assert torch.isnan(r.accuracy[~seen]).all()
+    # ECE is the count-weighted mean gap of the same bins
+    weights = r.counts[seen].numpy() / 400
+    assert r.ece == pytest.approx(float((weights * np.abs(prob_true - prob_pred)).sum()))
+
+
+def test_existing_metrics_still_work():
+    model = torch.nn.Linear(2, 2)
+    model.predict = lambda x: x.argmax(dim=1)
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]])
+    assert metrics.accuracy(model, x, torch.tensor([0, 1, 1])) == pytest.approx(2 / 3)
+    assert metrics.majority_baseline(torch.tensor([1, 1, 0]), torch.tensor([1, 0])) == pytest.approx(0.5)
