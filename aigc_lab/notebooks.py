@@ -2,8 +2,10 @@
 
 ``run_notebooks`` executes each notebook headless with nbclient in a chosen
 profile, writes the executed copy under ``build/executed/<profile>/``, and
-measures wall seconds and the kernel's peak memory (its maximum resident set,
-read inside the kernel after the last cell).  Results are merged into
+measures wall seconds, the kernel's CPU seconds (with the child processes it waited
+for) and its peak memory (its maximum resident set, read inside the kernel after the
+last cell), and notes the load average, since wall time on a shared machine says as
+much about the neighbours as about the notebook.  Results are merged into
 ``results/runtimes.json``, from which the README's run-time table is generated.
 
 Notebooks are stored without outputs or execution counts, except cells marked
@@ -28,7 +30,11 @@ RESULTS = ROOT / "results" / "runtimes.json"
 
 _PEAK_CELL = (
     "import resource as _r, sys as _s\n"
-    "print('AIGC_LAB_PEAK_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss // (1024 if _s.platform == 'darwin' else 1))"
+    "print('AIGC_LAB_PEAK_KB', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss // (1024 if _s.platform == 'darwin' else 1))\n"
+    # CPU seconds of the kernel and of the processes it waited for (torchrun recipes): unlike wall time,
+    # barely changed when other programs share the cores, so the smoke budget is checked on it
+    "_u, _c = _r.getrusage(_r.RUSAGE_SELF), _r.getrusage(_r.RUSAGE_CHILDREN)\n"
+    "print('AIGC_LAB_CPU_S', _u.ru_utime + _u.ru_stime + _c.ru_utime + _c.ru_stime)"
 )
 
 
@@ -40,6 +46,8 @@ class RunResult:
     seconds: float
     peak_mb: float
     error: str = ""
+    cpu_seconds: float = 0.0   # CPU time of the kernel and its waited-for child processes
+    load: float = 0.0          # the machine's 1-minute load average when the run ended
 
 
 def find_notebooks(paths: list[str] | None = None) -> list[Path]:
@@ -96,11 +104,14 @@ def run_notebook(path: Path, profile: str, *, timeout: int = 1800, out_dir: Path
     printed = "".join(output.get("text", "") for output in peak_cell.get("outputs", []))  # may arrive in pieces
     match = re.search(r"AIGC_LAB_PEAK_KB (\d+)", printed)
     peak_mb = int(match.group(1)) / 1024 if match else 0.0
+    cpu_match = re.search(r"AIGC_LAB_CPU_S ([\d.]+)", printed)
+    cpu_seconds = float(cpu_match.group(1)) if cpu_match else 0.0
     if out_dir is not None:
         target = out_dir / profile / _relative(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
-    return RunResult(_relative(path), profile, status, round(seconds, 1), round(peak_mb, 1), error), nb
+    return RunResult(_relative(path), profile, status, round(seconds, 1), round(peak_mb, 1), error,
+                     round(cpu_seconds, 1), round(os.getloadavg()[0], 1)), nb
 
 
 def clean(nb, *, keep_checked: bool = True) -> bool:

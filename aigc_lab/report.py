@@ -28,14 +28,15 @@ def runtime_table(runtimes: dict | None = None) -> str:
     if not notebooks:
         return "_No runs recorded yet: `aigc-lab run --profile smoke` records them._"
     profiles = [p for p in PROFILE_ORDER if p in runtimes]
-    header = "| notebook | " + " | ".join(f"{p}: s / peak MB" for p in profiles) + " |"
+    header = "| notebook | " + " | ".join(f"{p}: wall s (CPU s, load) / peak MB" for p in profiles) + " |"
     lines = [header, "|---|" + "---|" * len(profiles)]
     for nb in notebooks:
         cells = []
         for p in profiles:
             r = runtimes[p].get(nb)
             cells.append("not run" if r is None else
-                         f"{r['seconds']:.0f} / {r['peak_mb']:.0f}" + ("" if r["status"] == "ok" else " (failed)"))
+                         f"{r['seconds']:.0f}{_cpu_and_load(r)} / {r['peak_mb']:.0f}"
+                         + ("" if r["status"] == "ok" else " (failed)"))
         lines.append(f"| `{nb.removeprefix('notebooks/')}` | " + " | ".join(cells) + " |")
     for p in profiles:
         entries = list(runtimes[p].values())
@@ -46,6 +47,14 @@ def runtime_table(runtimes: dict | None = None) -> str:
         lines.append(f"{p}: {total:.0f} s in all, measured on {'; '.join(machines)}, "
                      f"{dates[0]}{' to ' + dates[-1] if len(dates) > 1 else ''}.")
     return "\n".join(lines)
+
+
+def _cpu_and_load(run: dict) -> str:
+    """' (24 CPU, load 14.2)' where the run recorded them: a wall time far above the CPU time means the
+    machine was shared, not that the notebook is slow."""
+    if not run.get("cpu_seconds"):
+        return ""
+    return f" ({run['cpu_seconds']:.0f} CPU, load {run.get('load', 0):.1f})"
 
 
 def bench_table(bench: dict | None = None) -> str:
@@ -99,7 +108,8 @@ def notebook_runtime_line(notebook: str, runtimes: dict) -> str:
     parts, machines = [], set()
     for p in PROFILE_ORDER:
         r = runtimes.get(p, {}).get(notebook)
-        parts.append(f"{p} {_duration(r['seconds'])}" if r else f"{p} not measured yet")
+        cpu = f" ({_duration(r['cpu_seconds'])} CPU)" if r and r.get("cpu_seconds") else ""
+        parts.append(f"{p} {_duration(r['seconds'])}{cpu}" if r else f"{p} not measured yet")
         if r:
             machines.add(r["machine"].split(",")[1].strip() if r["machine"].count(",") else r["machine"])
     where = f" on {', '.join(sorted(machines))}" if machines else ""

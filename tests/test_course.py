@@ -39,12 +39,19 @@ def test_every_notebook_has_a_recorded_smoke_run():
     assert not missing, f"run `aigc-lab run --profile smoke` for: {missing}"
 
 
+def _budget_seconds(run: dict) -> float:
+    """CPU seconds where recorded: smoke runs use one torch thread, so on an idle machine they equal the
+    wall time, and unlike wall time they do not grow when other programs share the cores. Runs recorded
+    before CPU time was measured are judged on their wall time."""
+    return run.get("cpu_seconds") or run["seconds"]
+
+
 def test_smoke_times_fit_the_ci_budget():
     smoke = json.loads(notebooks.RESULTS.read_text()).get("smoke", {})
     current = {k: v for k, v in smoke.items() if (ROOT / k).exists()}
-    total = sum(r["seconds"] for r in current.values())
+    total = sum(_budget_seconds(r) for r in current.values())
     assert total <= SMOKE_BUDGET_SECONDS, f"smoke runs add up to {total:.0f} s, over the {SMOKE_BUDGET_SECONDS} s budget"
-    slow = {k: r["seconds"] for k, r in current.items() if r["seconds"] > PER_NOTEBOOK_SMOKE_SECONDS}
+    slow = {k: _budget_seconds(r) for k, r in current.items() if _budget_seconds(r) > PER_NOTEBOOK_SMOKE_SECONDS}
     assert not slow, f"notebooks over {PER_NOTEBOOK_SMOKE_SECONDS} s in the smoke profile: {slow}"
     assert all(r["status"] == "ok" for r in current.values())
 
