@@ -1,4 +1,5 @@
 """Every chapter's benchmark, registered with ``aigc_lab.bench.register`` on import."""
 from . import concepts  # noqa: F401
 from . import text  # noqa: F401
+from . import explain  # noqa: F401
 from . import foundations  # noqa: F401
