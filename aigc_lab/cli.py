@@ -69,6 +69,17 @@ def _checks():
     missing = [f"{name} ({error})" for name, error in images.items() if error != "ok"]
     yield ("data: bundled photographs", not missing, f"{len(images) - len(missing)}/{len(images)} load offline",
            "pip install -r requirements.txt (scikit-image, scikit-learn); missing: " + "; ".join(missing))
+    # the speech chapter's voices: eSpeak NG from the espeakng-loader wheel, driven through ctypes
+    from .data import espeak
+
+    try:
+        info = espeak.engine_info()
+        pinned = info["package"] == espeak.PINNED_VERSION
+        yield ("speech engine (eSpeak NG)", True,
+               f"espeakng-loader {info['package']}, eSpeak NG {info['espeak_ng']}, {info['sample_rate']} Hz"
+               + ("" if pinned else f" (the course pins {espeak.PINNED_VERSION}; cached speech will be regenerated)"), "")
+    except espeak.SpeechEngineError as err:
+        yield ("speech engine (eSpeak NG)", False, str(err).split(". Fix:")[0], espeak.FIX)
 
 
 def doctor() -> int:

@@ -108,3 +108,7 @@ PARTS: dict[str, Callable[[], dict]] = {"workflow": workflow_figures}
                          "TextCNN on cleaned reviews: size, latency, accuracy)")
 def foundations() -> dict:
     return {name: part() for name, part in PARTS.items()}
+
+
+# The outlook notebook's parts ("scaling", "multimodal") add themselves to PARTS on import.
+from . import foundations_outlook  # noqa: E402,F401

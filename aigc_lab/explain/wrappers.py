@@ -9,6 +9,7 @@ scored by the same functions in ``explain.scoring``:
     lime_text(predict_texts, tokens, target=1, samples=500, seed=0)        # (T,)
     shap_text(predict_texts, tokens, target=1, max_evals=300)              # (T,)
     lime_image(predict_images, image, target=2, samples=300, seed=0)       # (H, W), + the superpixels
+    lime_groups(predict, x, groups, baseline, target=2, samples=400)       # like x: any feature groups
     shap_gradient(model, images, background, target=2, samples=50, seed=0) # (B, C, H, W)
 
 The libraries are imported inside the functions: shap takes a few seconds to import
@@ -168,6 +169,40 @@ def lime_image(predict_images: PredictImages, image: torch.Tensor, *, target: in
     weight_of = dict(explanation.local_exp[target])
     weights = torch.tensor([weight_of.get(g, 0.0) for g in range(int(groups.max()) + 1)], dtype=torch.float32)
     return weights[groups], groups
+
+
+def lime_groups(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, groups: torch.Tensor,
+                baseline: torch.Tensor, *, target: int, samples: int = 400, seed: int = 0,
+                kernel_width: float = 0.25) -> torch.Tensor:
+    """LIME over any grouping of an input's features (a spectrogram's time-frequency patches, say): a map the
+    shape of ``x``, every feature carrying its group's weight.
+
+    What ``lime_image`` does with superpixels, written for tensors: each of ``samples``
+    copies keeps a random half of the groups and replaces the rest by ``baseline``
+    (the first copy keeps all); ``predict`` ((B, *x.shape) -> (B, classes)
+    probabilities) answers; LIME's own ``LimeBase`` fits the weighted linear model,
+    weighting each copy by an exponential kernel of its cosine distance to the
+    original, as ``LimeImageExplainer`` does.
+    """
+    from lime.lime_base import LimeBase
+    from sklearn.metrics import pairwise_distances
+
+    n_groups = int(groups.max()) + 1
+    rng = np.random.default_rng(seed)
+    keep = rng.integers(0, 2, size=(samples, n_groups))
+    keep[0] = 1
+    keep_t = torch.as_tensor(keep, dtype=torch.bool)
+    copies = torch.where(keep_t[:, groups], x, baseline)                     # (samples, *x.shape)
+    answers = predict(copies).detach().cpu().numpy()
+    distances = pairwise_distances(keep, keep[:1], metric="cosine").ravel()
+    kernel = lambda d: np.sqrt(np.exp(-(d ** 2) / kernel_width ** 2))         # noqa: E731 (LIME's kernel)
+    with quiet():
+        _, weights, _, _ = LimeBase(kernel, random_state=seed).explain_instance_with_data(
+            keep, answers, distances, target, num_features=n_groups)
+    weight_of = torch.zeros(n_groups)
+    for group, weight in weights:
+        weight_of[group] = weight
+    return weight_of[groups]
 
 
 class _TargetLogit(torch.nn.Module):

@@ -1,1 +1,14 @@
-"""Speech models and helpers arrive with their chapter; see DESIGN.md."""
+"""Speech models and features, one file each.
+
+- ``features``: STFT, mel filterbank, mel spectrogram, MFCC, SpecAugment and frequency warping in plain torch (parity-tested
+  against librosa and ``torch.stft``).
+- ``classical``: MFCC statistics, spectral subtraction, a voice activity detector and scikit-learn classifiers.
+- ``keyword_cnn``: a small CNN that classifies spoken words from log-mel spectrograms.
+- ``hmm``: a Gaussian hidden Markov model in log space (forward, backward, Viterbi, Baum-Welch) and an
+  isolated-word recogniser built from one HMM per word.
+- ``ctc_recognizer``: convolutions + a bidirectional GRU trained with CTC (``F.ctc_loss``) to transcribe phrases.
+- ``decoding``: CTC written out: the loss (parity-tested against ``F.ctc_loss``), greedy and prefix beam-search decoding.
+- ``error_rates``: edit distance, character and word error rate.
+
+The audio itself comes from :mod:`aigc_lab.data.speech` (eSpeak NG corpora with alignments).
+"""
