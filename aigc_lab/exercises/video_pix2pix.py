@@ -1,22 +1,16 @@
 """Checks for the exercises of notebooks/05_video/04_pix2pix.
 
-Each check compares the learner's function with a reference on inputs made up here: the receptive-field
-walk-back rule (the notebook checks it against gradients through a real PatchGAN) and
-``pix2pix.foreground_iou``.
+Each check compares the learner's function with the package's on inputs made up here:
+``image.vgg.receptive_field`` (the notebook checks the rule against gradients through a real PatchGAN)
+and ``pix2pix.foreground_iou``.
 """
 from __future__ import annotations
 
 import torch
 
+from ..image.vgg import receptive_field
 from ..video import pix2pix
 from . import exercise
-
-
-def _receptive_field(layers) -> int:
-    r = 1
-    for kernel, stride in reversed(layers):
-        r = r * stride + (kernel - stride)
-    return r
 
 
 @exercise("05_video.04.a", kind="function",
@@ -25,7 +19,7 @@ def _receptive_field(layers) -> int:
 def _receptive(answer) -> bool:
     cases = [[(4, 2), (4, 2), (4, 1), (4, 1)], [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)], [(3, 1)] * 3,
              [(3, 2), (5, 1)], [(1, 1)], [(7, 2), (3, 2), (3, 1)]]
-    return all(int(answer(layers)) == _receptive_field(layers) for layers in cases)
+    return all(int(answer(layers)) == receptive_field(layers) for layers in cases)
 
 
 @exercise("05_video.04.b", kind="function",

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from .. import runtime
 from ..image.unet import UNet, UNetConfig
+from ..image.vgg import receptive_field
 from ..train import _batches, to_device
 
 DIRECTIONS = ("a2b", "b2a")
@@ -68,16 +69,10 @@ def cycle_loss(original: torch.Tensor, reconstructed: torch.Tensor) -> torch.Ten
     return (reconstructed - original).abs().mean()
 
 
-def patch_receptive_field(layers: list[tuple[int, int]]) -> int:
-    """Pixels of the input that one output score sees, for conv layers [(kernel, stride), ...] in order.
-
-    Walk back from one output pixel: r <- r * stride + (kernel - stride). pix2pix's "70x70 PatchGAN"
-    is [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)] -> 70.
-    """
-    r = 1
-    for kernel, stride in reversed(layers):
-        r = r * stride + (kernel - stride)
-    return r
+# Pixels of the input that one output score sees, for conv layers [(kernel, stride), ...] in order: the image
+# chapter's rule (r = 1 + sum_i (k_i - 1) * prod_{j<i} s_j). pix2pix's "70x70 PatchGAN" is
+# [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)] -> 70.
+patch_receptive_field = receptive_field
 
 
 # ---------------------------------------------------------------------------------- the networks
