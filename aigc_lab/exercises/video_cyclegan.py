@@ -1,7 +1,7 @@
 """Checks for the exercises of notebooks/05_video/05_cyclegan.
 
-Each check compares the learner's function with the package's own (``cyclegan.patch_receptive_field``,
-``cyclegan.lsgan_discriminator_loss``, ``data.video.frame_difference``) on inputs made up here.
+Each check compares the learner's function with the package's own (``cyclegan.cycle_loss`` in both
+directions, ``cyclegan.lsgan_discriminator_loss``, ``data.video.frame_difference``) on inputs made up here.
 """
 from __future__ import annotations
 
@@ -11,14 +11,25 @@ from ..data.video import frame_difference
 from ..video import cyclegan
 from . import exercise
 
-_LAYERS = [[(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)], [(4, 2), (4, 2), (4, 1), (4, 1)], [(3, 1)], [(3, 1), (3, 1)],
-           [(7, 1), (3, 2), (3, 2)], [(2, 2), (2, 2), (2, 2)], [(5, 3), (4, 1)]]
+def _two_way_cycle_reference(g_ab, g_ba, a, b):
+    return cyclegan.cycle_loss(a, g_ba(g_ab(a))) + cyclegan.cycle_loss(b, g_ab(g_ba(b)))
 
 
 @exercise("05_video.05.a", kind="function",
-          hint="Walk back from one output pixel, last layer first: r = r * stride + (kernel - stride), starting at r = 1.")
-def _receptive_field(answer) -> bool:
-    return all(int(answer(layers)) == cyclegan.patch_receptive_field(layers) for layers in _LAYERS)
+          hint="Go there and back in both directions: a -> G_ab -> G_ba should give a again, and b -> G_ba -> G_ab "
+               "should give b; add the two mean absolute errors.")
+def _two_way_cycle(answer) -> bool:
+    generator = torch.Generator().manual_seed(2)
+    for shape in ((4, 3, 8, 8), (1, 3, 5, 5), (6, 2)):
+        a, b = torch.rand(shape, generator=generator), torch.rand(shape, generator=generator)
+        scale, shift = 0.5 + torch.rand((), generator=generator), torch.rand((), generator=generator)
+        # two translators that do not undo each other exactly, and are not symmetric, so each direction counts
+        g_ab, g_ba = (lambda x: x * scale + shift), (lambda x: (x - shift * 0.5) / scale ** 0.5)
+        mine = answer(g_ab, g_ba, a, b)
+        if mine is None or not torch.allclose(torch.as_tensor(mine, dtype=torch.float32),
+                                              _two_way_cycle_reference(g_ab, g_ba, a, b), atol=1e-5):
+            return False
+    return True
 
 
 @exercise("05_video.05.b", kind="function",

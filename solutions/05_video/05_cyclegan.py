@@ -8,23 +8,20 @@ from __future__ import annotations
 
 
 def exercise_a():
-    """One output score sees one pixel of the last layer's output; going back through a layer of kernel k
-    and stride s, r neighbouring outputs need (r - 1) * s + k inputs, i.e. r * s + (k - s)."""
-    def receptive_field(layers):
-        r = 1
-        for kernel, stride in reversed(layers):
-            r = r * stride + (kernel - stride)
-        return r
+    """Both round trips are penalised: a -> B -> a with G_ba(G_ab(a)) and b -> A -> b with G_ab(G_ba(b)),
+    each by its mean absolute error; without the second term G_ab could discard whatever G_ba needs."""
+    def two_way_cycle_loss(g_ab, g_ba, a, b):
+        return (g_ba(g_ab(a)) - a).abs().mean() + (g_ab(g_ba(b)) - b).abs().mean()
 
-    return receptive_field
+    return two_way_cycle_loss
 
 
 def wrong_a():
-    """Adds the kernels up and forgets that strides multiply the reach of every earlier layer."""
-    def receptive_field(layers):
-        return 1 + sum(kernel - 1 for kernel, _ in layers)
+    """Checks only the a -> B -> a round trip, so nothing ties the b side together."""
+    def two_way_cycle_loss(g_ab, g_ba, a, b):
+        return (g_ba(g_ab(a)) - a).abs().mean()
 
-    return receptive_field
+    return two_way_cycle_loss
 
 
 def exercise_b():
