@@ -215,3 +215,46 @@ def fit(
     save(history.step)
     model.eval()
     return history
+
+
+class EMA:
+    """An exponential moving average of a model's weights: the copy that diffusion models and GANs sample from.
+
+    The weights of a model trained with a noisy loss (a denoiser) or in a game (a GAN's generator) wander
+    around a good solution; their running average sits nearer its centre and gives visibly cleaner samples
+    (Ho et al. 2020, appendix B, use a decay of 0.9999; Karras et al. 2018 and Yazici et al. 2019 for GANs).
+    After each optimiser step, every averaged weight moves a fraction ``1 - decay`` of the way to the model's:
+
+        avg <- decay * avg + (1 - decay) * weight
+
+    Early on the decay is capped at (1 + step) / (10 + step), so that the average forgets the random
+    initial weights quickly (a warm-up). Buffers (batch-norm statistics) are copied, not averaged.
+    Use it as ``fit``'s hook:
+
+        ema = EMA(model, decay=0.999)
+        fit(model, batches, steps=..., on_step_end=ema.update)
+        sampler.sample(ema.model, ...)
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float = 0.999):
+        import copy
+
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"decay must be in [0, 1), got {decay}")
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval().requires_grad_(False)
+
+    def decay_at(self, step: int) -> float:
+        """The decay used after optimiser step ``step`` (1, 2, ...): the warm-up cap, then ``decay``."""
+        return min(self.decay, (1 + step) / (10 + step))
+
+    @torch.no_grad()
+    def update(self, step: int, model: torch.nn.Module) -> None:
+        decay = self.decay_at(step)
+        device = next(model.parameters()).device
+        if next(self.model.parameters()).device != device:                  # fit moved the model: follow it
+            self.model.to(device)
+        for mine, theirs in zip(self.model.parameters(), model.parameters()):
+            mine.lerp_(theirs.detach(), 1 - decay)                           # mine + (1 - decay) (theirs - mine)
+        for mine, theirs in zip(self.model.buffers(), model.buffers()):
+            mine.copy_(theirs)

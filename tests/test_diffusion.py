@@ -226,6 +226,7 @@ def test_tiny_training_run_reduces_the_loss():
     assert abs(before - 1.0) < 0.1               # an untrained U-Net predicts zero noise: loss = E[eps^2] = 1
     assert after < 0.6 * before, (before, after, history.train_loss)
     assert fixed_loss(ema.model) < 0.8 * before  # the moving average learned too
+    assert EMA is train.EMA                      # moved to aigc_lab.train (the GANs use it too); old import works
 
 
 def test_loss_runs_under_bf16_autocast_and_accepts_dict_batches():

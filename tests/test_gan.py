@@ -9,6 +9,7 @@ from aigc_lab.data.image import load_digits, shuffled_batches
 from aigc_lab.image.dcgan import (DCGANConfig, Discriminator, Generator, collapsed_generator_samples, minibatch_std,
                                   sample)
 from aigc_lab.image.gan_training import discriminator_loss, generator_loss, r1_penalty, train_gan
+from aigc_lab.train import EMA
 from aigc_lab.image.judge import nearest_distance
 from aigc_lab.image.stylegan import (ModulatedConv2d, StyleGANConfig, StyleGenerator, adain, modulated_weight,
                                      pixel_norm)
@@ -200,3 +201,26 @@ def test_pixel_norm_gives_every_pixel_unit_rms_features_and_stops_activations_gr
                 x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             x = layer(x, ws[:, i])
     assert torch.allclose(x.pow(2).mean(dim=1), torch.ones(4, 16, 16), atol=1e-3)
+
+
+def test_ema_on_a_hand_worked_case():
+    """One weight w, decay 0.5: the average moves half way to w at every update (after the warm-up)."""
+    model = torch.nn.Linear(1, 1, bias=False)
+    model.register_buffer("count", torch.zeros(()))
+    with torch.no_grad():
+        model.weight.fill_(0.0)
+    ema = EMA(model, decay=0.5)
+    assert ema.decay_at(1) == pytest.approx(2 / 11) and ema.decay_at(100) == 0.5   # warm-up cap (1 + s) / (10 + s)
+    for w, expected in [(1.0, 0.5), (3.0, 1.75), (3.0, 2.375)]:                   # avg <- 0.5 avg + 0.5 w
+        with torch.no_grad():
+            model.weight.fill_(w)
+            model.count += 1
+        ema.update(100, model)
+        assert ema.model.weight.item() == pytest.approx(expected)
+    assert ema.model.count.item() == 3                                          # buffers are copied
+    assert not ema.model.weight.requires_grad and model.weight.requires_grad     # the copy is separate
+    ema.update(1, model)                                                        # warm-up: mostly the new weight
+    assert ema.model.weight.item() == pytest.approx(2 / 11 * 2.375 + 9 / 11 * 3.0)
+    with pytest.raises(ValueError, match="decay"):
+        EMA(model, decay=1.0)
+

@@ -65,9 +65,11 @@ def _summary(reports: list[evaluate.MethodReport]) -> dict:
     }
 
 
-def text_figures() -> dict:
-    """Notebook 6.1's evaluation: the sentiment classifier, six methods and a random map."""
-    s = explain_text.text_settings()
+def text_figures(settings: dict | None = None) -> dict:
+    """Notebook 6.1's evaluation: the sentiment classifier, six methods and a random map.
+
+    ``settings``: sizes like ``text_settings()`` (the default); notebook 6.4 passes smaller ones."""
+    s = settings or explain_text.text_settings()
     corpus = evidence_sentences(s["n_train"], s["n_test"], seed=0)
     task = explain_text.train_sentiment_classifier(corpus, steps=s["steps"])
     methods = explain_text.text_explainers(task.model, task.vocab, **s["methods"])
@@ -95,9 +97,11 @@ def text_figures() -> dict:
     }
 
 
-def image_figures() -> dict:
-    """Notebook 6.2's evaluation: the shapes classifier, six methods and a random map."""
-    s = explain_image.image_settings()
+def image_figures(settings: dict | None = None) -> dict:
+    """Notebook 6.2's evaluation: the shapes classifier, six methods and a random map.
+
+    ``settings``: sizes like ``image_settings()`` (the default); notebook 6.4 passes smaller ones."""
+    s = settings or explain_image.image_settings()
     task = explain_image.train_shape_classifier(s["n_train"], s["n_test"], steps=s["steps"], lr=s["lr"], size=s["size"])
     background = task.train.images[:32]
     methods = explain_image.image_explainers(task.model, background=background, **s["methods"])
@@ -119,10 +123,12 @@ def image_figures() -> dict:
     }
 
 
-def audio_figures() -> dict:
+def audio_figures(settings: dict | None = None) -> dict:
     """Notebook 6.3's evaluation: the spoken-command classifier, six methods and a random map, plus the removal
-    check in the waveform (the explained class's probability with the top-attributed frames turned down)."""
-    s = explain_audio.audio_settings()
+    check in the waveform (the explained class's probability with the top-attributed frames turned down).
+
+    ``settings``: sizes like ``audio_settings()`` (the default); notebook 6.4 passes smaller ones."""
+    s = settings or explain_audio.audio_settings()
     data = spoken_evidence(train_speakers=s["train_speakers"], test_speakers=s["test_speakers"], partners=s["partners"])
     task = explain_audio.train_command_classifier(data, steps=s["steps"], lr=s["lr"])
     background = task.train_features[:32]

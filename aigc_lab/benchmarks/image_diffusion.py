@@ -34,7 +34,10 @@ def diffusion_settings() -> dict:
                            num_classes=10),
         "T": runtime.pick(smoke=100, cpu=1000, gpu=1000),   # diffusion steps of the forward process
         "schedule": "cosine",
-        "steps": runtime.pick(smoke=100, cpu=1500, gpu=6000),   # optimiser steps (the lr schedule's length)
+        # optimiser steps (the lr schedule's length); cpu: 1,500 steps tied the KDE baseline's train-on-generated
+        # accuracy (0.978 and 0.984 against 0.980 in two runs); 2,000 (about 45 more CPU seconds; the notebook
+        # 4.6 CPU min) scored 0.984 in the notebook and 0.973 in this benchmark: still a tie within the spread
+        "steps": runtime.pick(smoke=100, cpu=2000, gpu=6000),
         "warmup": runtime.pick(smoke=10, cpu=100, gpu=200),     # steps of linear learning-rate warm-up
         # No wall-clock limit on the CPU: on a shared, busy machine a limit cut training to a third of its
         # steps (and its learning-rate schedule short), so the figures depended on the load, not the recipe.
@@ -44,7 +47,11 @@ def diffusion_settings() -> dict:
         "ema_decay": runtime.pick(smoke=0.9, cpu=0.999, gpu=0.9995),
         "samples": runtime.pick(smoke=200, cpu=1000, gpu=2000),   # benchmark protocol: at least 1,000
         "ddim_steps": runtime.pick(smoke=10, cpu=50, gpu=50),
-        "guidance": 1.5,   # classifier-free guidance scale; chosen on the cpu run among 1.0, 1.5, 2.0 and 3.0
+        # Classifier-free guidance scale, chosen on a validation split, not on the scored test split: a model
+        # trained (cpu recipe, 1,500 steps) on the training digits less 300 held out, sampled 1,000 times per
+        # scale, taught an SVM to recognise those 300 with accuracy 0.977 at scale 1.0, 0.980 at 1.5, 0.977 at
+        # 2.0 and 0.970 at 2.5 (judge accuracy 0.94, 0.99, 0.998, 0.999).
+        "guidance": 1.5,
     }
 
 

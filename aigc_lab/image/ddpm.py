@@ -26,12 +26,14 @@ Step numbers: the paper counts t = 1..T; the tensors here are indexed 0..T-1, so
 """
 from __future__ import annotations
 
-import copy
 import math
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from ..train import EMA  # noqa: F401  (the weight average that samplers use; it lives in aigc_lab.train since
+#                          the GANs use it too, and stays importable from here)
 
 
 class NoiseSchedule(nn.Module):
@@ -142,31 +144,3 @@ class DDPM(nn.Module):
         if condition and self.p_uncond > 0:                                  # classifier-free guidance training:
             condition["drop"] = torch.rand(b, device=x0.device) < self.p_uncond   # hide the condition sometimes
         return F.mse_loss(self.predict_noise(x_t, t, **condition), noise)
-
-
-class EMA:
-    """An exponential moving average of a model's weights, the copy that diffusion models sample from.
-
-    The weights of a denoiser trained with a noisy loss wander; their running average gives visibly
-    cleaner samples (Ho et al. 2020, appendix B, use a decay of 0.9999). Use it as ``fit``'s hook:
-
-        ema = EMA(model, decay=0.999)
-        fit(model, batches, steps=..., on_step_end=ema.update)
-        sampler.sample(ema.model, ...)
-    """
-
-    def __init__(self, model: nn.Module, decay: float = 0.999):
-        self.decay = decay
-        self.model = copy.deepcopy(model).eval().requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, step: int, model: nn.Module) -> None:
-        # early on, average over the steps so far instead (a warm-up: decay = step / (step + 10) at most)
-        decay = min(self.decay, (1 + step) / (10 + step))
-        device = next(model.parameters()).device
-        if next(self.model.parameters()).device != device:                  # fit moved the model: follow it
-            self.model.to(device)
-        for mine, theirs in zip(self.model.parameters(), model.parameters()):
-            mine.lerp_(theirs.detach(), 1 - decay)
-        for mine, theirs in zip(self.model.buffers(), model.buffers()):
-            mine.copy_(theirs)

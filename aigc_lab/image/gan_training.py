@@ -22,7 +22,6 @@ confidently rejects the fakes (early in training), so G barely learns; see the n
 """
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -33,7 +32,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .. import runtime
-from ..train import _batches, to_device
+from ..train import EMA, _batches, to_device
 
 G_LOSSES = ("non_saturating", "minimax")
 
@@ -101,8 +100,11 @@ def train_gan(
     g_loss      "non_saturating" (default) or "minimax" (the original, saturating game)
     g_steps     generator steps per discriminator step (more than 1 invites mode collapse)
     r1_gamma    weight of the R1 gradient penalty on D (0: off)
-    ema         if set (e.g. 0.999), G ends holding an exponential moving average of its weights,
-                which gives smoother samples than the last, noisy iterate (as in StyleGAN)
+    ema         if set (e.g. 0.99), G ends holding an exponential moving average of its weights
+                (``aigc_lab.train.EMA``), which gives smoother samples than the last, noisy iterate (as in
+                StyleGAN). Batch-norm statistics are the last iterate's: recomputing them for the averaged
+                weights (BigGAN's "standing statistics") changed train-on-generated accuracy by less than
+                its run-to-run noise here (+0.003 on the test split, -0.003 on a validation split)
     eval_fn     ``eval_fn(G) -> {"name": value}`` every ``eval_every`` steps and at the end
     """
     if g_loss not in G_LOSSES:
@@ -119,12 +121,12 @@ def train_gan(
     precision = runtime.autocast(dev, enabled=amp)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas)
-    average = copy.deepcopy(G).eval().requires_grad_(False) if ema else None
+    average = EMA(G, decay=ema) if ema else None
 
     history = GANHistory()
 
     def evaluate(step: int) -> None:
-        model = average if average is not None else G
+        model = average.model if average is not None else G
         model.eval()
         with torch.no_grad(), precision:
             metrics = {k: float(v) for k, v in eval_fn(model).items()}
@@ -166,11 +168,7 @@ def train_gan(
                 loss_g.backward()
                 opt_g.step()
             if average is not None:
-                with torch.no_grad():
-                    for p_avg, p in zip(average.parameters(), G.parameters()):
-                        p_avg.lerp_(p, 1 - ema)
-                    for b_avg, b_now in zip(average.buffers(), G.buffers()):
-                        b_avg.copy_(b_now)                               # batch-norm statistics, w averages
+                average.update(step + 1, G)                              # avg <- decay avg + (1 - decay) G
 
             running_d += loss_d.detach().float()
             running_g += loss_g.detach().float()
@@ -202,7 +200,7 @@ def train_gan(
         history.seconds = time.perf_counter() - started
         bar.close()
     if average is not None:
-        G.load_state_dict(average.state_dict())                          # G ends as its moving average
+        G.load_state_dict(average.model.state_dict())                    # G ends as its moving average
     if eval_fn is not None and history.stopped != "interrupted" and (
             not history.evals or history.evals[-1]["step"] != history.step):
         evaluate(history.step)

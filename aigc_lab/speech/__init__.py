@@ -9,6 +9,10 @@
 - ``ctc_recognizer``: convolutions + a bidirectional GRU trained with CTC (``F.ctc_loss``) to transcribe phrases.
 - ``decoding``: CTC written out: the loss (parity-tested against ``F.ctc_loss``), greedy and prefix beam-search decoding.
 - ``error_rates``: edit distance, character and word error rate.
+- ``fastspeech``: FastSpeech (FFT blocks, duration predictor, length regulator), the alignment matrix Tacotron's
+  attention must learn, and ``text_to_speech`` (Deep Voice's pipeline: phonemes -> durations -> log-mel -> wave).
+- ``griffin_lim``: the inverse STFT (parity-tested against ``torch.istft``), mel -> linear by the pseudo-inverse,
+  and (fast) Griffin-Lim phase reconstruction.
 
 The audio itself comes from :mod:`aigc_lab.data.speech` (eSpeak NG corpora with alignments).
 """
