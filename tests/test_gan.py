@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from aigc_lab.data.image import load_digits, shuffled_batches
 from aigc_lab.image.dcgan import (DCGANConfig, Discriminator, Generator, collapsed_generator_samples, minibatch_std,
                                   sample)
-from aigc_lab.image.gan_training import discriminator_loss, generator_loss, r1_penalty, train_gan
+from aigc_lab.image.gan_training import discriminator_loss, generator_loss, mode_seeking_loss, r1_penalty, train_gan
 from aigc_lab.train import EMA
 from aigc_lab.image.judge import nearest_distance
 from aigc_lab.image.stylegan import (ModulatedConv2d, StyleGANConfig, StyleGenerator, adain, modulated_weight,
@@ -141,6 +141,15 @@ def test_r1_penalty_is_the_squared_gradient_norm():
     assert r1_penalty(Linear(), x, None).item() == pytest.approx(9 * 4)
 
 
+def test_mode_seeking_loss_on_a_hand_worked_case():
+    # pair 0: images differ by 0.5 in every pixel, codes by 2 -> ratio 0.25; pair 1: images 0.1 apart, codes 1 -> 0.1
+    fake_a, fake_b = torch.zeros(2, 1, 2, 2), torch.tensor([0.5, 0.1]).view(2, 1, 1, 1).expand(2, 1, 2, 2)
+    z_a, z_b = torch.zeros(2, 3), torch.tensor([[2.0, -2.0, 2.0], [1.0, 1.0, -1.0]])
+    assert mode_seeking_loss(fake_a, fake_b, z_a, z_b, eps=0).item() == pytest.approx(1 / 0.175)
+    # identical images for different codes (collapse) cost 1 / eps: the loss pushes them apart
+    assert mode_seeking_loss(fake_a, fake_a, z_a, z_b, eps=1e-5).item() == pytest.approx(1e5)
+
+
 def test_collapsed_generator_repeats_one_image():
     image = torch.rand(1, 16, 16)
     out = collapsed_generator_samples(image, 5)
@@ -171,13 +180,13 @@ def test_a_short_gan_run_moves_the_samples_towards_the_data(kind):
 
 
 def test_conditional_run_with_autocast_r1_and_ema():
-    """The code path the GPU profile takes (bf16 autocast), with R1 and the weight average, on the CPU."""
+    """The code path the GPU profile takes (bf16 autocast), with R1, mode seeking and the weight average, on the CPU."""
     torch.manual_seed(0)
     digits = load_digits(16)
     config = DCGANConfig(channels=16, latent=8, classes=10, minibatch_std=True)
     G, D = Generator(config), Discriminator(config)
     history = train_gan(G, D, shuffled_batches(digits.x_train, digits.y_train, 16), steps=6, amp=True, r1_gamma=1.0,
-                        ema=0.9, g_steps=2, g_loss="minimax", progress=False, device="cpu", log_every=2)
+                        diversity=0.5, ema=0.9, g_steps=2, g_loss="minimax", progress=False, device="cpu", log_every=2)
     assert history.steps == [2, 4, 6]
     assert all(torch.isfinite(torch.tensor(v)) for v in history.d_loss + history.g_loss)
     assert not G.training and G.sample(10, torch.arange(10)).shape == (10, 1, 16, 16)

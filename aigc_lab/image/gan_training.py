@@ -59,6 +59,16 @@ def r1_penalty(D: nn.Module, real: torch.Tensor, labels: torch.Tensor | None) ->
     return grad.pow(2).flatten(1).sum(1).mean()
 
 
+def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor,
+                      eps: float = 1e-5) -> torch.Tensor:
+    """Mode seeking (Mao et al. 2019, MSGAN): ``1 / (ratio + eps)`` with ``ratio = mean_i d_img(i) / d_z(i)``,
+    where for pair i ``d_img`` is the mean absolute pixel difference of G(z_a) and G(z_b) (same labels) and
+    ``d_z`` the mean absolute difference of the two codes. A generator that maps different codes to nearly the
+    same image (within-class mode collapse) has a small ratio and pays a large loss."""
+    ratio = (fake_a - fake_b).abs().flatten(1).mean(1) / (z_a - z_b).abs().flatten(1).mean(1)   # (B,)
+    return 1 / (ratio.mean() + eps)
+
+
 @dataclass
 class GANHistory:
     """What ``train_gan`` returns: both losses by step, evaluations, time, and why it stopped."""
@@ -84,6 +94,7 @@ def train_gan(
     g_loss: str = "non_saturating",
     g_steps: int = 1,
     r1_gamma: float = 0.0,
+    diversity: float = 0.0,
     ema: float | None = None,
     max_seconds: float | None = None,
     device: torch.device | str | None = None,
@@ -100,6 +111,8 @@ def train_gan(
     g_loss      "non_saturating" (default) or "minimax" (the original, saturating game)
     g_steps     generator steps per discriminator step (more than 1 invites mode collapse)
     r1_gamma    weight of the R1 gradient penalty on D (0: off)
+    diversity   weight of the mode-seeking term on G (``mode_seeking_loss``; 0: off), which costs one more
+                generator pass per step
     ema         if set (e.g. 0.99), G ends holding an exponential moving average of its weights
                 (``aigc_lab.train.EMA``), which gives smoother samples than the last, noisy iterate (as in
                 StyleGAN). Batch-norm statistics are the last iterate's: recomputing them for the averaged
@@ -149,7 +162,8 @@ def train_gan(
 
             # 1. discriminator: real -> 1, fake -> 0 (fakes detached: this step does not change G)
             with precision:
-                fake = G(torch.randn(b, G.config.latent, device=dev), labels)
+                z = torch.randn(b, G.config.latent, device=dev)
+                fake = G(z, labels)
                 loss_d = discriminator_loss(D(real, labels), D(fake.detach(), labels))
             if r1_gamma:
                 loss_d = loss_d + r1_gamma / 2 * r1_penalty(D, real, labels)
@@ -162,8 +176,12 @@ def train_gan(
             for k in range(g_steps):
                 with precision:
                     if k > 0:
-                        fake = G(torch.randn(b, G.config.latent, device=dev), labels)
+                        z = torch.randn(b, G.config.latent, device=dev)
+                        fake = G(z, labels)
                     loss_g = generator_loss(D(fake, labels), g_loss)
+                    if diversity:                                        # a second batch for the same labels
+                        z_other = torch.randn(b, G.config.latent, device=dev)
+                        loss_g = loss_g + diversity * mode_seeking_loss(fake, G(z_other, labels), z, z_other)
                 opt_g.zero_grad(set_to_none=True)
                 loss_g.backward()
                 opt_g.step()
