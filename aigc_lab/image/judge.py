@@ -23,6 +23,12 @@ baselines computed by the same code:
 Baselines: a per-class Gaussian in PCA space and a per-class kernel density estimate
 (a training image plus Gaussian noise), both conditional, both with no neural network.
 
+The judge's features are sensitive to pixel noise, and that, not a fault in the distance, is why the KDE's
+Fréchet distance is so large (about 63 at its bandwidth of 0.1, against about 5 for the PCA Gaussian).
+Measured on 16x16 digits: held-out digits under the same noise score about the same (std 0.02: 0.45,
+0.05: 8.9, 0.1: 65, and judge accuracy 0.71 at 0.1), and KDE samples with no noise, plain training
+images, score 1.39, as real digits do.
+
     judge = digit_judge()
     x, y = kde_samples(load_digits(16), 1000)
     score_samples(x, y, judge=judge)    # {"judge_accuracy": ..., "frechet": ..., ...}
