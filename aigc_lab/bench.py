@@ -11,6 +11,10 @@ A chapter registers a function that returns its quality figures::
 the profile, the device, the machine, the date and the commit.  ``aigc-lab bench``
 prints one JSON object per benchmark and merges them into ``results/bench.json``,
 from which the README's tables are generated (never typed by hand).
+
+A benchmark with many figures may also register a ``headline``: a function from its
+figures to the few that the README's table shows (its bars, say); every figure is
+still listed under the table.
 """
 from __future__ import annotations
 
@@ -34,14 +38,15 @@ class Benchmark:
     name: str
     description: str
     fn: Callable[[], dict]
+    headline: Callable[[dict], dict] | None = None    # figures -> the few the README's table shows
 
 
 _REGISTRY: dict[str, Benchmark] = {}
 
 
-def register(name: str, description: str) -> Callable:
+def register(name: str, description: str, *, headline: Callable[[dict], dict] | None = None) -> Callable:
     def wrap(fn: Callable[[], dict]) -> Callable[[], dict]:
-        _REGISTRY[name] = Benchmark(name, description, fn)
+        _REGISTRY[name] = Benchmark(name, description, fn, headline)
         return fn
     return wrap
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .notebooks import ROOT, RESULTS as RUNTIMES
-from .bench import RESULTS as BENCH
+from .bench import RESULTS as BENCH, registry
 
 README = ROOT / "README.md"
 PROFILE_ORDER = ("smoke", "cpu", "gpu")
@@ -57,26 +57,37 @@ def _cpu_and_load(run: dict) -> str:
     return f" ({run['cpu_seconds']:.0f} CPU, load {run.get('load', 0):.1f})"
 
 
-def bench_table(bench: dict | None = None) -> str:
+def bench_table(bench: dict | None = None, headlines: dict | None = None) -> str:
+    """The README's benchmark table from ``results/bench.json``; ``headlines`` (benchmark name -> function of
+    its figures) defaults to the headlines the benchmarks register."""
     bench = _load(BENCH) if bench is None else bench
     rows = [rec for p in PROFILE_ORDER for rec in sorted(bench.get(p, {}).values(), key=lambda r: r["benchmark"])]
     if not rows:
         return "_No benchmark recorded yet: `aigc-lab bench` records them._"
+    headlines = {name: b.headline for name, b in registry().items() if b.headline} if headlines is None else headlines
     lines = ["| benchmark | profile | figures | seconds | device | machine, date, commit |", "|---|---|---|---|---|---|"]
+    details = []
     for rec in rows:
-        figures = "<br>".join(f"{k}: {v}" for k, v in _flat(rec["figures"]))
+        headline = headlines.get(rec["benchmark"])
+        shown = headline(rec["figures"]) if headline else rec["figures"]
+        figures = "<br>".join(f"{k}: {v}" for k, v in _flat(shown))
         lines.append(f"| {rec['benchmark']} | {rec['profile']} | {figures} | {rec['seconds']:.0f} | {rec['device']} | "
                      f"{rec['machine']}, {rec['date']}, {rec['commit']} |")
-    return "\n".join(lines)
+        if headline:     # the table shows the headline; every figure goes in a folded list below it
+            every = "\n".join(f"- {k}: {v}" for k, v in _flat(rec["figures"], depth=None))
+            details.append(f"\n<details><summary>{rec['benchmark']} ({rec['profile']}): every figure</summary>\n\n"
+                           f"{every}\n\n</details>")
+    return "\n".join(lines + details)
 
 
-def _flat(figures: dict, prefix: str = ""):
-    """(dotted name, value) for every number or string in nested figures; lists are shown as they are,
-    settings dicts deeper down (a recipe's configuration) are left to results/bench.json."""
+def _flat(figures: dict, prefix: str = "", depth: int | None = 2):
+    """(dotted name, value) for every number or string in nested figures, ``depth`` levels down (None: all);
+    lists are shown as they are. With the default depth, settings dicts deeper down (a recipe's configuration)
+    are left to results/bench.json."""
     for key, value in figures.items():
         if isinstance(value, dict):
-            if not prefix:
-                yield from _flat(value, f"{key}.")
+            if depth is None or depth > 1:
+                yield from _flat(value, f"{prefix}{key}.", None if depth is None else depth - 1)
         else:
             yield f"{prefix}{key}", value
 

@@ -67,6 +67,17 @@ def test_render_replaces_only_between_markers():
         report.render("no markers", {"bench": "x"})
 
 
+def test_bench_table_shows_a_headline_and_folds_every_figure_below():
+    record = {"benchmark": "toy", "profile": "cpu", "seconds": 12.0, "device": "cpu", "machine": "m",
+              "date": "d", "commit": "c", "figures": {"a": {"b": {"c": 3}}, "score": 0.5}}
+    plain = report.bench_table({"cpu": {"toy": record}}, headlines={})
+    assert "score: 0.5" in plain and "a.b.c" not in plain and "<details>" not in plain   # two levels, no fold
+    folded = report.bench_table({"cpu": {"toy": record}}, headlines={"toy": lambda f: {"bar met": f["score"] > 0.4}})
+    table, every = folded.split("<details>")
+    assert "bar met: True" in table and "score" not in table
+    assert "- a.b.c: 3" in every and "- score: 0.5" in every
+
+
 def test_readme_names_exactly_two_setup_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
