@@ -51,6 +51,23 @@ def register(name: str, description: str, *, headline: Callable[[dict], dict] | 
     return wrap
 
 
+def run_parts(parts: dict[str, str], package: str = "aigc_lab.benchmarks") -> dict:
+    """A chapter's benchmark made of parts: ``{group: module.figures()}`` for each ``group: module`` in
+    ``parts`` (modules under ``package``), in order, plus ``seconds_by_part``."""
+    out, seconds = {}, {}
+    for group, module in parts.items():
+        with runtime.Stopwatch() as watch:
+            out[group] = importlib.import_module(f"{package}.{module}").figures()
+        seconds[group] = round(watch.seconds, 1)
+    return {**out, "seconds_by_part": seconds}
+
+
+def part_seconds(figures: dict) -> dict:
+    """For a headline: ``{"seconds by part": "a 12, b 30"}`` from ``run_parts`` figures ({} when absent)."""
+    seconds = figures.get("seconds_by_part")
+    return {"seconds by part": ", ".join(f"{part} {s:.0f}" for part, s in seconds.items())} if seconds else {}
+
+
 def registry() -> dict[str, Benchmark]:
     for module in BENCHMARK_MODULES:
         importlib.import_module(module)

@@ -48,6 +48,21 @@ def test_every_chapter_benchmark_is_registered():
     assert "concepts" in bench.registry()
 
 
+def test_run_parts_collects_each_part_and_its_seconds(tmp_path, monkeypatch):
+    package = tmp_path / "toy_parts"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "first.py").write_text("def figures():\n    return {'accuracy': 0.5}\n")
+    (package / "second.py").write_text("def figures():\n    return {'loss': 2.0}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = bench.run_parts({"b": "second", "a": "first"}, "toy_parts")
+    assert list(out) == ["b", "a", "seconds_by_part"]                  # the parts' order is kept
+    assert out["a"] == {"accuracy": 0.5} and out["b"] == {"loss": 2.0}
+    assert list(out["seconds_by_part"]) == ["b", "a"] and all(s >= 0 for s in out["seconds_by_part"].values())
+    assert bench.part_seconds({"seconds_by_part": {"b": 12.4, "a": 0.6}}) == {"seconds by part": "b 12, a 1"}
+    assert bench.part_seconds({"accuracy": 0.5}) == {}                   # records from before run_parts
+
+
 def test_run_executes_times_and_reports(tmp_path):
     result = aigc_lab("run", "notebooks/00_start_here.ipynb", "--profile", "smoke", "--no-record")
     assert result.returncode == 0, result.stdout + result.stderr

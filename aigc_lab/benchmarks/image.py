@@ -7,10 +7,7 @@ judge of ``aigc_lab.image.judge`` against real digits and two classical baseline
 """
 from __future__ import annotations
 
-import importlib
-import time
-
-from ..bench import register
+from ..bench import part_seconds, register, run_parts
 
 PARTS = {                         # figure group -> module under aigc_lab.benchmarks with a figures() function
     "classification": "image_classification",
@@ -49,17 +46,10 @@ def headline(figures: dict) -> dict:
         "segmentation mean IoU, U-Net": scenes["segmentation_mean_iou_unet"],
         "bar: segmentation mean IoU >= 0.85": scenes["segmentation_mean_iou_unet"] >= 0.85,
     }
-    if "seconds_by_part" in figures:
-        out["seconds by part"] = ", ".join(f"{name} {s:.0f}" for name, s in figures["seconds_by_part"].items())
-    return out
+    return {**out, **part_seconds(figures)}
 
 
 @register("image", "image chapter: classifiers, VAE/GAN/diffusion judged against baselines, detection mAP, "
                    "segmentation mIoU, style transfer", headline=headline)
 def image() -> dict:
-    out, seconds = {}, {}
-    for name, module in PARTS.items():
-        started = time.perf_counter()
-        out[name] = importlib.import_module(f"{__package__}.{module}").figures()
-        seconds[name] = round(time.perf_counter() - started, 1)
-    return {**out, "seconds_by_part": seconds}
+    return run_parts(PARTS, __package__)

@@ -10,9 +10,7 @@ All audio is synthesised offline by eSpeak NG (``aigc_lab.data.speech``).
 """
 from __future__ import annotations
 
-import importlib
-
-from ..bench import register
+from ..bench import part_seconds, register, run_parts
 
 PARTS = {                         # figure group -> module under aigc_lab.benchmarks with a figures() function
     "classification": "speech_classification",
@@ -21,8 +19,25 @@ PARTS = {                         # figure group -> module under aigc_lab.benchm
 }
 
 
+def headline(figures: dict) -> dict:
+    """The README table's row: each notebook's main figures, read from the full figures."""
+    words, recognition, synthesis = figures["classification"], figures["recognition"], figures["synthesis"]
+    out = {
+        "spoken words on unseen voices, accuracy: CNN / SVM / forest / boosting / majority": " / ".join(
+            str(words[f"{name}_accuracy"]) for name in ("cnn", "svm", "random_forest", "gradient_boosting", "majority")),
+        "spoken digits, word HMMs, accuracy": recognition["hmm_digit_accuracy"],
+        "CTC recogniser, character / word error rate (greedy)": (f"{recognition['ctc_cer_greedy']} / "
+                                                                 f"{recognition['ctc_wer_greedy']}"),
+        "text to speech, digits recognised: ours / engine": (f"{synthesis['digit_accuracy_tts']} / "
+                                                             f"{synthesis['digit_accuracy_engine']}"),
+        "text to speech, round-trip character error rate: ours / engine": (f"{synthesis['round_trip_cer_tts']} / "
+                                                                           f"{synthesis['round_trip_cer_engine']}"),
+    }
+    return {**out, **part_seconds(figures)}
+
+
 @register("speech", "speech chapter: spoken-word accuracy on unseen voices (SVM, forest, boosting, CNN), "
                     "digit HMMs, CTC recogniser character/word error rate, text-to-speech round trip "
-                    "(digit accuracy and CER against the engine's own audio)")
+                    "(digit accuracy and CER against the engine's own audio)", headline=headline)
 def speech() -> dict:
-    return {name: importlib.import_module(f"{__package__}.{module}").figures() for name, module in PARTS.items()}
+    return run_parts(PARTS, __package__)

@@ -10,9 +10,7 @@ held-out L1 and shape IoU against L1-only and background-only) and CycleGAN (05_
 """
 from __future__ import annotations
 
-import importlib
-
-from ..bench import register
+from ..bench import register, run_parts
 
 PARTS = {                         # figure group -> module under aigc_lab.benchmarks with a figures() function
     "classification": "video_classification",
@@ -33,4 +31,4 @@ def classification_figures() -> dict:
 @register("video", "chapter 5: frame-averaged 2D CNN vs (2+1)D CNN motion classification; ConvLSTM next-frame "
                    "prediction against copy-last-frame; clip generation; pix2pix L1/IoU; CycleGAN")
 def video_benchmark() -> dict:
-    return {name: importlib.import_module(f"{__package__}.{module}").figures() for name, module in PARTS.items()}
+    return run_parts(PARTS, __package__)
