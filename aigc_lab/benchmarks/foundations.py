@@ -104,8 +104,26 @@ def workflow_figures() -> dict:
 PARTS: dict[str, Callable[[], dict]] = {"workflow": workflow_figures}
 
 
+def headline(figures: dict) -> dict:
+    """The README table's row: the compression table in one line per variant, the scaling fit, retrieval."""
+    w = figures["workflow"]
+    out = {f"{name}: accuracy, kB zipped, ms per batch": (f"{w[f'{name}_accuracy']}, {w[f'{name}_zip_kb']}, "
+                                                          f"{w[f'{name}_ms_per_batch']}")
+           for name in ("float32", "int8", "torch_int8", "pruned", "student") if f"{name}_accuracy" in w}
+    if "scaling" in figures:
+        sc = figures["scaling"]
+        out["scaling fit: loss = a N^-b + c"] = f"a {sc['fit_a']}, b {sc['fit_exponent_b']}, c {sc['fit_floor_c']}"
+        out["scaling check beyond the fitted sizes: size ratio, predicted / measured loss"] = (
+            f"{sc['check_size_ratio']}x, {sc['check_predicted_loss']} / {sc['check_measured_loss']}")
+    if "multimodal" in figures:
+        mm = figures["multimodal"]
+        out["shapes CLIP retrieval top-1, text to image (chance)"] = (f"{mm['text_to_image_top1']} "
+                                                                     f"({mm['retrieval_chance']})")
+    return out
+
+
 @register("foundations", "Part 1 foundations: the workflow's compression table (float32, int8, pruned, distilled "
-                         "TextCNN on cleaned reviews: size, latency, accuracy)")
+                         "TextCNN on cleaned reviews: size, latency, accuracy)", headline=headline)
 def foundations() -> dict:
     return {name: part() for name, part in PARTS.items()}
 

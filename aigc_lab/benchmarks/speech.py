@@ -24,7 +24,8 @@ def headline(figures: dict) -> dict:
     words, recognition, synthesis = figures["classification"], figures["recognition"], figures["synthesis"]
     out = {
         "spoken words on unseen voices, accuracy: CNN / SVM / forest / boosting / majority": " / ".join(
-            str(words[f"{name}_accuracy"]) for name in ("cnn", "svm", "random_forest", "gradient_boosting", "majority")),
+            str(words[f"{model}_accuracy"])
+            for model in ("cnn", "svm", "random_forest", "gradient_boosting", "majority")),
         "spoken digits, word HMMs, accuracy": recognition["hmm_digit_accuracy"],
         "CTC recogniser, character / word error rate (greedy)": (f"{recognition['ctc_cer_greedy']} / "
                                                                  f"{recognition['ctc_wer_greedy']}"),
