@@ -15,11 +15,17 @@ from which the README's tables are generated (never typed by hand).
 A benchmark with many figures may also register a ``headline``: a function from its
 figures to the few that the README's table shows (its bars, say); every figure is
 still listed under the table.
+
+``aigc-lab bench NAME --busy 1`` runs a benchmark beside one CPU-bound process (a laptop
+that is not idle) and records it as ``NAME --busy 1``, next to the idle record.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -68,14 +74,32 @@ def part_seconds(figures: dict) -> dict:
     return {"seconds by part": ", ".join(f"{part} {s:.0f}" for part, s in seconds.items())} if seconds else {}
 
 
+@contextlib.contextmanager
+def busy_processes(n: int) -> Iterator[list[subprocess.Popen]]:
+    """Keep ``n`` CPU-bound processes running (each spins one core) while the block runs, then end them."""
+    if n < 0:
+        raise ValueError(f"the number of busy processes must be 0 or more, got {n}")
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+                for _ in range(n)]
+    try:
+        yield spinners
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
 def registry() -> dict[str, Benchmark]:
     for module in BENCHMARK_MODULES:
         importlib.import_module(module)
     return dict(_REGISTRY)
 
 
-def run(names: list[str] | None = None) -> Iterator[dict]:
-    """Run the named benchmarks (all when empty); yield one record each."""
+def run(names: list[str] | None = None, *, busy: int = 0) -> Iterator[dict]:
+    """Run the named benchmarks (all when empty); yield one record each.
+
+    ``busy``: run each beside that many CPU-bound processes; the record is named ``NAME --busy N``.
+    """
     from .notebooks import _commit, machine_description
 
     known = registry()
@@ -85,10 +109,11 @@ def run(names: list[str] | None = None) -> Iterator[dict]:
     profile = runtime.profile()
     dev = runtime.device()
     for name in names or sorted(known):
-        with runtime.Stopwatch() as watch:
+        with busy_processes(busy), runtime.Stopwatch() as watch:
             figures = known[name].fn()
         yield {
-            "benchmark": name,
+            "benchmark": f"{name} --busy {busy}" if busy else name,
+            "busy_processes": busy,
             "figures": figures,
             "seconds": round(watch.seconds, 1),
             "profile": profile,

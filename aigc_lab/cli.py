@@ -140,11 +140,11 @@ def clean(paths: list[str], check_only: bool) -> int:
 
 
 # --------------------------------------------------------------------------- bench / readme
-def bench(names: list[str], record: bool) -> int:
+def bench(names: list[str], record: bool, busy: int = 0) -> int:
     from . import bench as benchmarks
 
     records = []
-    for rec in benchmarks.run(names):
+    for rec in benchmarks.run(names, busy=busy):
         print(json.dumps(rec), flush=True)
         records.append(rec)
     if record:
@@ -247,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", help="benchmark names (default: all)")
     p.add_argument("--profile", choices=runtime.PROFILES, default=None)
     p.add_argument("--no-record", action="store_true", help="do not write results/bench.json")
+    p.add_argument("--busy", type=int, default=0, metavar="N",
+                   help="run beside N CPU-bound processes, as on a laptop that is not idle; recorded as 'NAME --busy N'")
 
     p = sub.add_parser("clean", help="strip outputs and execution counts from notebooks")
     p.add_argument("paths", nargs="*")
@@ -288,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return run(args.paths, args.profile or runtime.profile(), args.update_checked, not args.no_record, args.timeout)
         if args.command == "bench":
-            return bench(args.names, not args.no_record)
+            return bench(args.names, not args.no_record, args.busy)
         if args.command == "clean":
             return clean(args.paths, args.check)
         if args.command == "readme":

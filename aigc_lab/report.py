@@ -68,7 +68,7 @@ def bench_table(bench: dict | None = None, headlines: dict | None = None) -> str
     lines = ["| benchmark | profile | figures | seconds | device | machine, date, commit |", "|---|---|---|---|---|---|"]
     details = []
     for rec in rows:
-        headline = headlines.get(rec["benchmark"])
+        headline = headlines.get(rec["benchmark"].split(" --busy")[0])   # a busy run shares its benchmark's headline
         shown = headline(rec["figures"]) if headline else rec["figures"]
         figures = "<br>".join(f"{k}: {v}" for k, v in _flat(shown))
         lines.append(f"| {rec['benchmark']} | {rec['profile']} | {figures} | {rec['seconds']:.0f} | {rec['device']} | "

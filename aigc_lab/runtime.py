@@ -133,6 +133,68 @@ def set_threads(n: int | None = None, *, params: int | None = None) -> int:
     return n
 
 
+class ThreadChooser:
+    """A training hook that keeps re-checking which thread count runs the steps faster, and uses it.
+
+    A single timing probe at the start can lock in a bad choice: on a two-core laptop where another
+    program takes one core, two torch threads wait on each other and can run several times slower than
+    one, and the load changes while a run trains. So, as ``fit``'s ``on_step_end``, this hook times
+    every step (the wall time between two calls), and every ``recheck_seconds`` it runs ``trial_steps``
+    steps at the other thread count. It keeps whichever count had the lower median step time:
+
+        chooser = runtime.ThreadChooser()          # choices: one thread, or every core
+        fit(model, data, max_seconds=240, on_step_end=chooser)
+        chooser.threads, chooser.switches           # what it uses now, and how often it changed its mind
+
+    A trial costs at most ``trial_steps`` slow steps per ``recheck_seconds`` (about 2% of a run with the
+    defaults when one count is twice as fast). With ``$AIGC_LAB_THREADS`` set, or one core, it never
+    changes the count.
+    """
+
+    def __init__(self, choices: tuple[int, ...] | None = None, *, trial_steps: int = 6,
+                 recheck_seconds: float = 20.0, clock=time.perf_counter):
+        cores = os.cpu_count() or 1
+        self.choices = tuple(sorted(set(choices or (1, cores))))
+        if any(n < 1 for n in self.choices):
+            raise ValueError(f"thread counts must be at least 1, got {self.choices}")
+        self.fixed = bool(os.environ.get(THREADS_VARIABLE)) or len(self.choices) < 2
+        self.trial_steps, self.recheck_seconds, self.clock = trial_steps, recheck_seconds, clock
+        self.threads = torch.get_num_threads()
+        self.median_ms: dict[int, float] = {}      # thread count -> median step time of its latest window
+        self.switches = 0
+        self._last: float | None = None            # time of the previous call
+        self._window: list[float] = []             # step times of the current window
+        self._trial_from: int | None = None        # the count a trial started from (None: not in a trial)
+        self._next_check = None                    # clock time of the next trial
+
+    def _set(self, n: int) -> None:
+        torch.set_num_threads(n)
+        self.threads = n
+
+    def __call__(self, step: int, model=None) -> None:
+        now = self.clock()
+        if self._last is None or self.fixed:       # the first call only starts the clock
+            self._last, self._next_check = now, now + self.recheck_seconds / 4   # first trial early
+            return
+        self._window.append(now - self._last)
+        if len(self._window) >= self.trial_steps:
+            self.median_ms[self.threads] = 1000 * sorted(self._window)[len(self._window) // 2]
+            self._window = []
+            if self._trial_from is not None:        # a trial just ended: keep the faster count
+                before = self._trial_from
+                if self.median_ms[before] <= self.median_ms[self.threads]:
+                    self._set(before)
+                else:
+                    self.switches += 1
+                self._trial_from = None
+                self._next_check = now + self.recheck_seconds
+            elif now >= self._next_check:          # time to try the other count(s) again
+                others = [n for n in self.choices if n != self.threads]
+                self._trial_from = self.threads
+                self._set(min(others, key=lambda n: self.median_ms.get(n, 0.0)))
+        self._last = self.clock()                  # the hook's own work is not counted as step time
+
+
 def count_params(model: torch.nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

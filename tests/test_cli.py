@@ -1,7 +1,9 @@
 """The command line: each command works, and bad input fails with a clear message and exit code 2."""
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +63,42 @@ def test_run_parts_collects_each_part_and_its_seconds(tmp_path, monkeypatch):
     assert list(out["seconds_by_part"]) == ["b", "a"] and all(s >= 0 for s in out["seconds_by_part"].values())
     assert bench.part_seconds({"seconds_by_part": {"b": 12.4, "a": 0.6}}) == {"seconds by part": "b 12, a 1"}
     assert bench.part_seconds({"accuracy": 0.5}) == {}                   # records from before run_parts
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")      # utime + stime
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads CPU time from Linux's /proc")
+def test_a_busy_run_spins_beside_the_benchmark_and_is_recorded_apart(monkeypatch):
+    seen = {}
+
+    def toy():           # the benchmark itself: how much CPU the busy process burnt while it ran
+        import time
+        spinners = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == os.getpid()]
+        time.sleep(0.5)
+        seen["cpu"] = [_cpu_seconds(int(p.name)) for p in spinners]
+        seen["pids"] = [int(p.name) for p in spinners]
+        return {"accuracy": 1.0}
+
+    monkeypatch.setitem(bench._REGISTRY, "toy", bench.Benchmark("toy", "a toy", toy))
+    monkeypatch.setattr(bench, "BENCHMARK_MODULES", [])
+    idle, = bench.run(["toy"])
+    assert idle["benchmark"] == "toy" and idle["busy_processes"] == 0 and seen["pids"] == []
+    busy, = bench.run(["toy"], busy=1)
+    assert busy["benchmark"] == "toy --busy 1" and busy["busy_processes"] == 1
+    assert len(seen["pids"]) == 1 and seen["cpu"][0] > 0.2               # it spun for most of the half second
+    assert not Path(f"/proc/{seen['pids'][0]}").exists()                 # and it is gone afterwards
+    with pytest.raises(ValueError, match="0 or more"):
+        next(bench.run(["toy"], busy=-1))
+
+
+def _parent(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
 
 
 def test_run_executes_times_and_reports(tmp_path):

@@ -97,3 +97,62 @@ def test_bf16_autocast_on_cuda():
     with runtime.autocast("cuda"):
         y = torch.nn.Linear(8, 4).cuda()(torch.randn(3, 8, device="cuda"))
     assert y.dtype == torch.bfloat16
+
+
+class _FakeSteps:
+    """Steps whose duration depends on torch's thread count and on a load that the test changes."""
+
+    def __init__(self, ms_by_threads: dict[int, float]):
+        self.ms_by_threads, self.now = dict(ms_by_threads), 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, chooser, steps: int) -> list[int]:
+        used = []
+        for step in range(steps):
+            used.append(torch.get_num_threads())
+            self.now += self.ms_by_threads[torch.get_num_threads()] / 1000
+            chooser(step + 1, None)
+        return used
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    monkeypatch.delenv(runtime.THREADS_VARIABLE, raising=False)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_thread_chooser_leaves_a_slow_start_and_follows_the_load(two_threads):
+    # two threads start, but one runs each step three times faster (another program holds a core)
+    steps = _FakeSteps({1: 10.0, 2: 30.0})
+    chooser = runtime.ThreadChooser((1, 2), trial_steps=5, recheck_seconds=1.0, clock=steps.clock)
+    used = steps.run(chooser, 200)
+    assert chooser.threads == 1 and used[-1] == 1 and chooser.switches >= 1
+    assert used[:5] == [2] * 5                       # it measured the starting count before trying another
+    # rechecks keep costing a little: most steps ran on the fast count
+    assert used.count(1) > 0.85 * len(used)
+    # the other program ends: two threads become the faster choice, and a later recheck finds it
+    steps.ms_by_threads = {1: 10.0, 2: 4.0}
+    used = steps.run(chooser, 600)
+    assert chooser.threads == 2 and used[-1] == 2
+    assert chooser.median_ms[2] == pytest.approx(4.0) and chooser.median_ms[1] == pytest.approx(10.0)
+
+
+def test_thread_chooser_keeps_a_count_that_stays_faster(two_threads):
+    steps = _FakeSteps({1: 30.0, 2: 10.0})
+    chooser = runtime.ThreadChooser((1, 2), trial_steps=5, recheck_seconds=1.0, clock=steps.clock)
+    used = steps.run(chooser, 300)
+    assert chooser.threads == 2 and chooser.switches == 0 and 1 in used     # it tried one thread, and went back
+
+
+def test_thread_chooser_obeys_the_environment(two_threads, monkeypatch):
+    monkeypatch.setenv(runtime.THREADS_VARIABLE, "2")
+    steps = _FakeSteps({1: 10.0, 2: 30.0})
+    used = steps.run(runtime.ThreadChooser((1, 2), trial_steps=5, recheck_seconds=1.0, clock=steps.clock), 100)
+    assert set(used) == {2}
+    with pytest.raises(ValueError, match="at least 1"):
+        runtime.ThreadChooser((0, 2))
