@@ -1,9 +1,11 @@
-"""Boxes: IoU, NMS, matching and (mean) average precision on examples worked out by hand, and AP against
-scikit-learn's average_precision_score where the two definitions agree."""
+"""Boxes: IoU, NMS, matching and (mean) average precision on examples worked out by hand, AP against
+scikit-learn's average_precision_score where the two definitions agree, and matching and AP against a line-for-line
+transcription of the PASCAL VOC devkit on crowded scenes of overlapping objects."""
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from sklearn.metrics import average_precision_score
@@ -153,3 +155,115 @@ def test_perfect_detections_score_one_and_the_random_baseline_scores_low():
     assert mean_average_precision(perfect, scenes.boxes, scenes.labels, 3).mean_ap == pytest.approx(1.0)
     baseline = random_box_baseline(len(scenes), scenes.boxes, 3, 32)
     assert mean_average_precision(baseline, scenes.boxes, scenes.labels, 3).mean_ap < 0.2
+
+
+# --------------------------------------------------------------------------- the PASCAL VOC matching rule
+def test_voc_matching_counts_a_repeat_as_a_false_positive():
+    """Two overlapping objects, two detections on the same spot that overlap the first object most.
+    VOC: each detection goes to the object it overlaps most; the second finds it taken -> false positive.
+    (COCO's rule would hand the second detection to the other object, IoU 70/130 >= 0.5: AP 1.0, not 0.5.)"""
+    truth = t([[0, 0, 10, 10], [0, 5, 10, 15]])            # IoU with each other 50/150
+    boxes = t([[0, 2, 10, 12], [0, 2, 10, 12]])            # IoU 80/120 with object 0, 70/130 with object 1
+    scores = t([0.9, 0.8])
+    assert match_detections(boxes, scores, truth).tolist() == [True, False]
+    labels = torch.zeros(2, dtype=torch.long)
+    result = mean_average_precision([Detections(boxes, scores, labels)], [truth], [labels], num_classes=1)
+    assert result.per_class[0].ap == pytest.approx(0.5)    # precision 1, 1/2 at recall 1/2, 1/2
+
+
+def overlapping_scenes(seed: int, images: int = 8, classes: int = 2):
+    """Random scenes of crowded objects on whole pixels: same-class objects overlap each other, detections
+    are jittered copies (some twice), boxes at random and wrong classes; scores in tenths, so some tie."""
+    rng = np.random.default_rng(seed)
+    true_boxes, true_labels, detections = [], [], []
+    for _ in range(images):
+        n = int(rng.integers(1, 7))
+        centres = rng.integers(12, 36, (int(rng.integers(1, 3)), 2))            # one or two crowds
+        xy = centres[rng.integers(len(centres), size=n)] + rng.integers(-4, 5, (n, 2))
+        wh = rng.integers(8, 15, (n, 2))
+        gt = np.concatenate([xy - wh // 2, xy - wh // 2 + wh], 1)
+        labels = rng.integers(classes, size=n)
+        copies = rng.integers(0, 4, n)                                             # 0 to 3 detections each
+        det = np.repeat(gt, copies, 0) + rng.integers(-2, 3, (int(copies.sum()), 4))
+        wrong_class = rng.random(len(det)) > 0.85
+        det_labels = np.where(wrong_class, rng.integers(classes, size=len(det)), np.repeat(labels, copies))
+        extra = int(rng.integers(0, 3))
+        x0 = rng.integers(0, 40, (extra, 2))
+        det = np.concatenate([det, np.concatenate([x0, x0 + rng.integers(4, 16, (extra, 2))], 1)])
+        det[:, 2:] = np.maximum(det[:, 2:], det[:, :2] + 1)                       # at least one pixel wide
+        det_labels = np.concatenate([det_labels, rng.integers(classes, size=extra)])
+        true_boxes.append(torch.tensor(gt, dtype=torch.float64))
+        true_labels.append(torch.tensor(labels))
+        detections.append(Detections(torch.tensor(det, dtype=torch.float64),
+                                     torch.tensor(rng.integers(1, 11, len(det)) / 10), torch.tensor(det_labels)))
+    return detections, true_boxes, true_labels
+
+
+def voc_devkit_eval(detections, true_boxes, true_labels, label, min_overlap=0.5):
+    """VOCevaldet.m and VOCap.m of the PASCAL VOC 2012 devkit, transcribed line for line (no difficult objects).
+
+    The devkit's boxes are inclusive pixel indices (widths get +1); ours are exclusive, so a box of ours
+    (x0, y0, x1, y1) is the devkit's (x0, y0, x1 - 1, y1 - 1).  Returns the tp flags in each image's own
+    detection order, and rec, prec and ap as the devkit computes them."""
+    gt = [{"BB": [b.tolist() for b in boxes[labels == label] - torch.tensor([0.0, 0, 1, 1], dtype=boxes.dtype)],
+           "diff": [False] * int((labels == label).sum()), "det": [False] * int((labels == label).sum())}
+          for boxes, labels in zip(true_boxes, true_labels)]
+    npos = sum(sum(not d for d in g["diff"]) for g in gt)
+    ids, confidence, BB, where = [], [], [], []
+    for i, det in enumerate(detections):
+        for k in torch.nonzero(det.labels == label).flatten().tolist():
+            ids.append(i)
+            confidence.append(float(det.scores[k]))
+            BB.append((det.boxes[k] - torch.tensor([0.0, 0, 1, 1], dtype=det.boxes.dtype)).tolist())
+            where.append((i, k))
+    si = np.argsort(-np.array(confidence), kind="stable")                   # [sc,si]=sort(-confidence): stable
+    nd = len(confidence)
+    tp, fp = np.zeros(nd), np.zeros(nd)
+    for d in range(nd):
+        i = ids[si[d]]
+        bb = BB[si[d]]
+        ovmax, jmax = -math.inf, None
+        for j, bbgt in enumerate(gt[i]["BB"]):
+            bi = [max(bb[0], bbgt[0]), max(bb[1], bbgt[1]), min(bb[2], bbgt[2]), min(bb[3], bbgt[3])]
+            iw = bi[2] - bi[0] + 1
+            ih = bi[3] - bi[1] + 1
+            if iw > 0 and ih > 0:
+                ua = ((bb[2] - bb[0] + 1) * (bb[3] - bb[1] + 1) + (bbgt[2] - bbgt[0] + 1) * (bbgt[3] - bbgt[1] + 1)
+                      - iw * ih)
+                ov = iw * ih / ua
+                if ov > ovmax:
+                    ovmax, jmax = ov, j
+        if ovmax >= min_overlap:
+            if not gt[i]["diff"][jmax]:
+                if not gt[i]["det"][jmax]:
+                    tp[d] = 1                                                 # true positive
+                    gt[i]["det"][jmax] = True
+                else:
+                    fp[d] = 1                                                 # false positive (multiple detection)
+        else:
+            fp[d] = 1                                                         # false positive
+    flags = {where[si[d]]: bool(tp[d]) for d in range(nd)}
+    fp, tp = np.cumsum(fp), np.cumsum(tp)
+    rec = tp / npos
+    prec = tp / (fp + tp)
+    mrec = np.concatenate([[0], rec, [1]])                                    # VOCap.m
+    mpre = np.concatenate([[0], prec, [0]])
+    for i in range(len(mpre) - 2, -1, -1):
+        mpre[i] = max(mpre[i], mpre[i + 1])
+    i = np.nonzero(mrec[1:] != mrec[:-1])[0] + 1
+    ap = float(np.sum((mrec[i] - mrec[i - 1]) * mpre[i]))
+    return flags, rec, prec, ap
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_voc_matching_and_ap_match_the_devkit(seed):
+    detections, true_boxes, true_labels = overlapping_scenes(seed)
+    for label in range(2):
+        flags, rec, prec, ap = voc_devkit_eval(detections, true_boxes, true_labels, label)
+        for i, (det, boxes, labels) in enumerate(zip(detections, true_boxes, true_labels)):
+            mine = torch.nonzero(det.labels == label).flatten()
+            hits = match_detections(det.boxes[mine], det.scores[mine], boxes[labels == label])
+            assert hits.tolist() == [flags[(i, k)] for k in mine.tolist()], f"image {i}, class {label}"
+        curve = class_precision_recall(detections, true_boxes, true_labels, label)
+        assert np.allclose(curve.recall.numpy(), rec) and np.allclose(curve.precision.numpy(), prec)
+        assert curve.ap == pytest.approx(ap, abs=1e-12)
