@@ -9,12 +9,19 @@ detections are a :class:`Detections` of boxes, scores and class labels.
     result = mean_average_precision(detections, targets, num_classes=3)
     result.mean_ap, result.per_class[0].ap, result.per_class[0].precision
 
-Average precision follows PASCAL VOC (2010 onwards): detections of one class from
-every image are sorted by score; each is a true positive if it overlaps a ground-truth
-box of its class with IoU >= the threshold that no higher-scored detection has claimed,
-otherwise a false positive (a second detection of the same object is a false positive).
+Average precision follows PASCAL VOC (2010 onwards, the devkit's ``VOCevaldet.m``): detections
+of one class from every image are sorted by score; each goes to the ground-truth box of its class
+that it overlaps most; it is a true positive if that IoU is >= the threshold and no higher-scored
+detection has already taken that box, otherwise a false positive (a second detection of the same
+object is a false positive, even if it also overlaps another, still unfound object enough).
 AP is the area under the precision-recall curve after replacing each precision by the
 best precision at any higher recall (the "interpolated" envelope).
+
+``matching="coco"`` swaps in COCO's rule (pycocotools' ``COCOeval``): each detection goes to the
+best-overlapping box *not yet taken*, so with crowded objects a repeat can still find a second
+object.  Two overlapping objects and two detections on the first give AP 0.5 under VOC and 1.0
+under COCO.  (COCO's mAP also samples precision at 101 recall points and averages over IoU
+thresholds 0.5 to 0.95; only its matching rule is offered here.)
 """
 from __future__ import annotations
 
@@ -92,23 +99,36 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor,
 
 
 # --------------------------------------------------------------------------- matching and AP
+MATCHING_RULES = ("voc", "coco")
+
+
 def match_detections(boxes: torch.Tensor, scores: torch.Tensor, true_boxes: torch.Tensor,
-                     iou_threshold: float = 0.5) -> torch.Tensor:
+                     iou_threshold: float = 0.5, *, matching: str = "voc") -> torch.Tensor:
     """(K,) bool: which detections of ONE class in ONE image are true positives.
 
-    Detections are visited best score first; each takes the unclaimed ground-truth box it overlaps
-    most, if that IoU >= ``iou_threshold``.  Duplicates and poorly placed boxes are false positives.
+    Detections are visited best score first (ties keep their order).
+    ``matching="voc"`` (PASCAL VOC): a detection looks at the ground-truth box it overlaps most (the first
+    of equal ones); if that IoU >= ``iou_threshold`` and the box is not yet taken, it is a true positive
+    and takes the box; if the box is taken, it is a repeat: a false positive.
+    ``matching="coco"`` (pycocotools): a detection takes the box it overlaps most among those not yet
+    taken (the last of equal ones, as pycocotools), if that IoU >= ``iou_threshold``.
+    Either way, a box with too little overlap is a false positive.
     """
+    if matching not in MATCHING_RULES:
+        raise ValueError(f"matching must be one of {MATCHING_RULES}, not {matching!r}")
     hit = torch.zeros(len(scores), dtype=torch.bool)
     if len(scores) == 0 or len(true_boxes) == 0:
         return hit
     iou = box_iou(boxes, true_boxes)                                  # (K, G)
-    claimed = torch.zeros(len(true_boxes), dtype=torch.bool)
+    taken = torch.zeros(len(true_boxes), dtype=torch.bool)
     for i in torch.argsort(scores, descending=True, stable=True).tolist():
-        overlaps = iou[i].masked_fill(claimed, -1.0)                  # claimed boxes are out of reach
-        best = int(overlaps.argmax())
-        if overlaps[best] >= iou_threshold:
-            hit[i], claimed[best] = True, True
+        if matching == "voc":
+            best = int(iou[i].argmax())                               # the best box overall, taken or not
+        else:
+            overlaps = iou[i].masked_fill(taken, -1.0).flip(0)        # taken boxes are out of reach; flipped so
+            best = len(true_boxes) - 1 - int(overlaps.argmax())       # that argmax finds the last of equal ones
+        if iou[i, best] >= iou_threshold and not taken[best]:         # a taken box: a repeat, a false positive
+            hit[i], taken[best] = True, True
     return hit
 
 
@@ -146,13 +166,16 @@ class MAPResult:
 
 def class_precision_recall(detections: list[Detections], true_boxes: list[torch.Tensor],
                            true_labels: list[torch.Tensor], label: int, iou_threshold: float = 0.5,
-                           interpolated: bool = True) -> ClassAP:
-    """Precision and recall of class ``label`` over a data set, one point per detection of that class."""
+                           interpolated: bool = True, *, matching: str = "voc") -> ClassAP:
+    """Precision and recall of class ``label`` over a data set, one point per detection of that class.
+
+    ``matching`` is the rule of :func:`match_detections`: "voc" (the default) or "coco"."""
     hits, scores, num_true = [torch.zeros(0, dtype=torch.bool)], [torch.zeros(0)], 0
     for det, boxes, labels in zip(detections, true_boxes, true_labels, strict=True):
         mine = det.labels == label
         num_true += int((labels == label).sum())
-        hits.append(match_detections(det.boxes[mine], det.scores[mine], boxes[labels == label], iou_threshold))
+        hits.append(match_detections(det.boxes[mine], det.scores[mine], boxes[labels == label], iou_threshold,
+                                     matching=matching))
         scores.append(det.scores[mine].float())
     hits, scores = torch.cat(hits), torch.cat(scores)
     order = torch.argsort(scores, descending=True, stable=True)
@@ -166,16 +189,17 @@ def class_precision_recall(detections: list[Detections], true_boxes: list[torch.
 
 def mean_average_precision(detections: list[Detections], true_boxes: list[torch.Tensor],
                            true_labels: list[torch.Tensor], num_classes: int, iou_threshold: float = 0.5,
-                           interpolated: bool = True) -> MAPResult:
+                           interpolated: bool = True, *, matching: str = "voc") -> MAPResult:
     """mAP@``iou_threshold``: the mean over classes of each class's average precision.
 
     ``detections[i]`` are image i's predictions; ``true_boxes[i]`` (G, 4) and ``true_labels[i]`` (G,)
     its ground truth.  Classes with no ground-truth box anywhere are left out of the mean.
+    ``matching``: "voc" (PASCAL VOC's rule, the default) or "coco" (see :func:`match_detections`).
     """
     result = MAPResult(mean_ap=0.0)
     for c in range(num_classes):
         result.per_class[c] = class_precision_recall(detections, true_boxes, true_labels, c, iou_threshold,
-                                                     interpolated)
+                                                     interpolated, matching=matching)
     aps = [r.ap for r in result.per_class.values() if r.num_true > 0]
     result.mean_ap = sum(aps) / len(aps) if aps else float("nan")
     return result
