@@ -3,6 +3,8 @@ scikit-learn's average_precision_score where the two definitions agree, and matc
 transcription of the PASCAL VOC devkit on crowded scenes of overlapping objects."""
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
@@ -267,3 +269,99 @@ def test_voc_matching_and_ap_match_the_devkit(seed):
         curve = class_precision_recall(detections, true_boxes, true_labels, label)
         assert np.allclose(curve.recall.numpy(), rec) and np.allclose(curve.precision.numpy(), prec)
         assert curve.ap == pytest.approx(ap, abs=1e-12)
+
+
+def pycocotools_matches(detections, true_boxes, true_labels, classes=2):
+    """Run pycocotools' COCOeval at IoU 0.5 (one area range, 100 detections per image): for each detection,
+    keyed (image, index), whether it matched a ground-truth box, and each class's final recall."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    xywh = lambda b: [float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])]   # noqa: E731
+    annotations = []
+    for i, (boxes, labels) in enumerate(zip(true_boxes, true_labels)):
+        for b, c in zip(boxes, labels):
+            annotations.append({"id": len(annotations) + 1, "image_id": i + 1, "category_id": int(c) + 1,
+                                "bbox": xywh(b), "area": float((b[2] - b[0]) * (b[3] - b[1])), "iscrowd": 0})
+    results, keys = [], []
+    for i, det in enumerate(detections):
+        for k in range(len(det)):
+            results.append({"image_id": i + 1, "category_id": int(det.labels[k]) + 1, "bbox": xywh(det.boxes[k]),
+                            "score": float(det.scores[k])})
+            keys.append((i, k))
+    with contextlib.redirect_stdout(io.StringIO()):                   # pycocotools prints its progress
+        truth = COCO()
+        truth.dataset = {"images": [{"id": i + 1} for i in range(len(true_boxes))], "annotations": annotations,
+                         "categories": [{"id": c + 1} for c in range(classes)]}
+        truth.createIndex()
+        evaluation = COCOeval(truth, truth.loadRes(results), "bbox")   # loadRes numbers results 1, 2, ...
+        evaluation.params.iouThrs = np.array([0.5])
+        evaluation.params.areaRng, evaluation.params.areaRngLbl = [[0, 1e10]], ["all"]
+        evaluation.params.maxDets = [100]
+        evaluation.evaluate()
+        evaluation.accumulate()
+    matched = {}
+    for one in evaluation.evalImgs:
+        if one is not None:
+            matched.update({keys[d - 1]: bool(m > 0) for d, m in zip(one["dtIds"], one["dtMatches"][0])})
+    return matched, evaluation.eval["recall"][0, :, 0, 0]              # recall: (T, K, A, M)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_coco_matching_matches_pycocotools(seed):
+    """matching="coco" gives each detection the same match as pycocotools' COCOeval; AP computed (our way)
+    from pycocotools' match flags equals ours, and so does each class's final recall."""
+    pytest.importorskip("pycocotools")                                 # in requirements.txt (tests only)
+    detections, true_boxes, true_labels = overlapping_scenes(seed)
+    matched, coco_recall = pycocotools_matches(detections, true_boxes, true_labels)
+    result = mean_average_precision(detections, true_boxes, true_labels, 2, matching="coco")
+    for label in range(2):
+        flags, scores = [], []
+        for i, (det, boxes, labels) in enumerate(zip(detections, true_boxes, true_labels)):
+            mine = torch.nonzero(det.labels == label).flatten()
+            hits = match_detections(det.boxes[mine], det.scores[mine], boxes[labels == label], matching="coco")
+            assert hits.tolist() == [matched[(i, k)] for k in mine.tolist()], f"image {i}, class {label}"
+            flags += [matched[(i, k)] for k in mine.tolist()]
+            scores += det.scores[mine].tolist()
+        order = np.argsort(-np.array(scores), kind="stable")
+        tp = np.cumsum(np.array(flags, dtype=float)[order])
+        num_true = sum(int((labels == label).sum()) for labels in true_labels)
+        expected = average_precision(torch.from_numpy(tp / num_true), torch.from_numpy(tp / np.arange(1, len(tp) + 1)))
+        assert result.per_class[label].ap == pytest.approx(expected, abs=1e-12)
+        assert result.per_class[label].recall[-1].item() == pytest.approx(coco_recall[label], abs=1e-12)
+
+
+def test_the_two_rules_differ_only_where_objects_crowd():
+    """Where one detection cannot overlap two objects by IoU >= 0.5 (the shapes scenes keep a gap between
+    objects), VOC and COCO matching agree; on crowded scenes they do not."""
+    from aigc_lab.data.shapes import shapes_scenes
+
+    scenes = shapes_scenes(60, seed=3)
+    g = torch.Generator().manual_seed(0)
+    noisy = [Detections(torch.cat([b, b]) + torch.randn(2 * len(b), 4, generator=g) * 2,
+                        torch.rand(2 * len(b), generator=g), torch.cat([lab, lab])) for b, lab in
+             zip(scenes.boxes, scenes.labels)]
+    for found in (noisy, random_box_baseline(len(scenes), scenes.boxes, 3, 32)):
+        voc = mean_average_precision(found, scenes.boxes, scenes.labels, 3)
+        coco = mean_average_precision(found, scenes.boxes, scenes.labels, 3, matching="coco")
+        assert voc.mean_ap == coco.mean_ap
+    detections, true_boxes, true_labels = overlapping_scenes(0)
+    voc = mean_average_precision(detections, true_boxes, true_labels, 2)
+    coco = mean_average_precision(detections, true_boxes, true_labels, 2, matching="coco")
+    assert all(coco.per_class[c].recall[-1] >= voc.per_class[c].recall[-1] for c in range(2))
+    assert coco.mean_ap > voc.mean_ap
+    with pytest.raises(ValueError, match="matching"):
+        mean_average_precision(detections, true_boxes, true_labels, 2, matching="pascal")
+
+
+def test_equal_overlaps_go_to_the_first_box_in_voc_and_the_last_in_coco():
+    """The 0.9 detection overlaps both objects by 80/120: the devkit keeps the first (``ov > ovmax``), pycocotools
+    the last (``ious < iou: continue``).  The 0.8 detection sits on object 0 only, so the choice decides it."""
+    truth, labels = t([[0, 0, 10, 10], [4, 0, 14, 10]]), torch.zeros(2, dtype=torch.long)
+    boxes, scores = t([[2, 0, 12, 10], [0, 0, 10, 10]]), t([0.9, 0.8])
+    assert match_detections(boxes, scores, truth).tolist() == [True, False]
+    assert match_detections(boxes, scores, truth, matching="coco").tolist() == [True, True]
+    scene = [Detections(boxes, scores, labels)], [truth], [labels]
+    assert list(voc_devkit_eval(*scene, 0)[0].values()) == [True, False]
+    pytest.importorskip("pycocotools")
+    assert list(pycocotools_matches(*scene, classes=1)[0].values()) == [True, True]
