@@ -67,6 +67,51 @@ def test_binary_average_and_zero_division_match_sklearn():
         assert np.allclose(a.numpy(), b)
 
 
+def test_macro_average_leaves_out_label_ids_that_never_occur():
+    """Label 1 is in neither y_true nor y_pred: scikit-learn's classes are 0 and 2, so macro F1 is (2/3 + 2/3) / 2,
+    not (2/3 + 0 + 2/3) / 3.  Stating the classes (num_classes=3, scikit-learn's labels=[0, 1, 2]) counts it."""
+    y_true, y_pred = [0, 2, 2], [0, 2, 0]
+    macro = metrics.precision_recall_f1(y_true, y_pred, average="macro")
+    assert macro[2] == pytest.approx(2 / 3)
+    assert macro == pytest.approx(tuple(precision_recall_fscore_support(y_true, y_pred, average="macro")[:3]))
+    stated = metrics.precision_recall_f1(y_true, y_pred, average="macro", num_classes=3)
+    assert stated[2] == pytest.approx(4 / 9)
+    assert stated == pytest.approx(tuple(precision_recall_fscore_support(y_true, y_pred, average="macro",
+                                                                          labels=[0, 1, 2], zero_division=0)[:3]))
+
+
+def labels_with_gaps(seed: int, n: int = 60):
+    """y_true and y_pred over a few scattered ids of 0..11: some ids only in y_pred, some only in y_true."""
+    rng = np.random.default_rng(seed)
+    ids = np.sort(rng.choice(12, size=int(rng.integers(2, 6)), replace=False))
+    y_true = rng.choice(ids[:-1] if seed % 2 else ids, n)                # odd seeds: the last id is only predicted
+    y_pred = np.where(rng.random(n) < 0.5, y_true, rng.choice(ids, n))
+    if seed % 3 == 0:
+        y_pred[y_pred == ids[0]] = ids[1]                                   # the first id is never predicted
+    return y_true, y_pred
+
+
+@pytest.mark.parametrize("zero_division", [0.0, 1.0, np.nan])
+@pytest.mark.parametrize("average", [None, "macro", "micro", "weighted"])
+@pytest.mark.parametrize("seed", range(6))
+def test_precision_recall_f1_match_sklearn_with_gaps_in_the_label_ids(seed, average, zero_division):
+    y_true, y_pred = labels_with_gaps(seed)
+    present = np.union1d(y_true, y_pred)
+    ours = metrics.precision_recall_f1(y_true, y_pred, average=average, zero_division=zero_division)
+    theirs = precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=zero_division)[:3]
+    for a, b in zip(ours, theirs):
+        if average is None:                                   # one value per id; ids that never occur are no class
+            assert len(a) == present.max() + 1 and torch.isnan(a[np.setdiff1d(np.arange(len(a)), present)]).all()
+            a = a[present]
+        assert np.allclose(np.asarray(a), b, equal_nan=True)
+    # with the classes stated, every id counts, as scikit-learn's labels=range(C)
+    ours = metrics.precision_recall_f1(y_true, y_pred, average=average, num_classes=12, zero_division=zero_division)
+    theirs = precision_recall_fscore_support(y_true, y_pred, average=average, labels=list(range(12)),
+                                             zero_division=zero_division)[:3]
+    for a, b in zip(ours, theirs):
+        assert np.allclose(np.asarray(a), b, equal_nan=True)
+
+
 def test_bad_inputs_fail_clearly():
     with pytest.raises(ValueError, match="differ in length"):
         metrics.confusion_matrix([0, 1], [0])
