@@ -1,6 +1,7 @@
 """Metrics shared by every modality (modality-specific ones live with their chapter)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,8 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> torch.Te
     """(C, C) counts: entry [i, j] is how many examples of true class i were predicted as class j.
 
     Rows are the truth, columns the prediction (scikit-learn's layout); the diagonal is what is right.
+    Row and column c are class id c, for c = 0 .. C-1: scikit-learn's ``confusion_matrix(..., labels=range(C))``
+    (without ``labels`` it leaves out ids that occur in neither y_true nor y_pred: here they are rows of zeros).
     ``num_classes`` defaults to the largest label seen plus one.
     """
     y_true, y_pred = _labels(y_true), _labels(y_pred)
@@ -44,47 +47,68 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> torch.Te
     return torch.bincount(y_true * c + y_pred, minlength=c * c).view(c, c)   # one bin per (true, predicted) pair
 
 
-def _safe_divide(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """a / b, with 0 where b is 0 (scikit-learn's zero_division=0)."""
-    return torch.where(b > 0, a / torch.where(b > 0, b, torch.ones_like(b)), torch.zeros_like(a))
+def _divide(a: torch.Tensor, b: torch.Tensor, zero_division: float) -> torch.Tensor:
+    """a / b, with ``zero_division`` where b is 0 (scikit-learn's argument of that name)."""
+    return torch.where(b > 0, a / torch.where(b > 0, b, torch.ones_like(b)), torch.full_like(a, zero_division))
+
+
+def _mean(values: torch.Tensor, weights: torch.Tensor | None = None) -> float:
+    """(Weighted) mean that skips nan values, as scikit-learn's averages do; plain mean if all weights are 0."""
+    keep = ~torch.isnan(values)
+    if not keep.any():
+        return float("nan")
+    values = values[keep]
+    if weights is None or weights[keep].sum() == 0:
+        return values.mean().item()
+    weights = weights[keep]
+    return ((values * weights).sum() / weights.sum()).item()
 
 
 def precision_recall_f1(y_true, y_pred, *, average: str | None = None, num_classes: int | None = None,
-                        positive: int = 1):
-    """Precision, recall and F1, per class or averaged.
+                        positive: int = 1, zero_division: float = 0.0):
+    """Precision, recall and F1, per class or averaged, as scikit-learn's ``precision_recall_fscore_support``.
 
     For class c, with TP = cm[c, c], FP = column c minus TP (called c, but were not), FN = row c
     minus TP (were c, but missed):
-        precision = TP / (TP + FP)     recall = TP / (TP + FN)     F1 = 2 P R / (P + R)
-    and 0 where a denominator is 0.  ``average``:
-        None        three (C,) tensors, one value per class
+        precision = TP / (TP + FP)     recall = TP / (TP + FN)     F1 = 2 TP / (2 TP + FP + FN)
+    (F1 = 2 P R / (P + R) wherever P and R are defined) and ``zero_division`` (0, 1 or nan) where a
+    denominator is 0.  The classes are the ids that occur in y_true or y_pred (scikit-learn's label set),
+    or, when ``num_classes`` is given, every id 0 .. num_classes - 1 (scikit-learn's ``labels=range(C)``):
+    an id that never occurs counts only if you say it is a class.  ``average``:
+        None        three (C,) tensors indexed by class id (nan at ids that are not classes)
         "binary"    the values of class ``positive`` only (two-class problems)
         "macro"     the plain mean over classes (each class counts the same, however rare)
         "weighted"  the mean weighted by each class's number of true examples (its support)
         "micro"     from TP, FP, FN summed over classes (for single-label data, P = R = F1 = accuracy)
-    Averages are floats.  F1 is averaged per class, not recomputed from averaged P and R (as scikit-learn).
+    Averages are floats and skip nan values (zero_division=nan).  F1 is averaged per class, not recomputed
+    from averaged P and R (as scikit-learn).
     """
+    if zero_division not in (0, 1) and not (isinstance(zero_division, float) and math.isnan(zero_division)):
+        raise ValueError(f"zero_division must be 0, 1 or nan, not {zero_division!r}")
     cm = confusion_matrix(y_true, y_pred, num_classes).double()
     tp = cm.diagonal()
-    fp = cm.sum(dim=0) - tp
-    fn = cm.sum(dim=1) - tp
+    called = cm.sum(dim=0)                # TP + FP: examples predicted as c
+    support = cm.sum(dim=1)               # TP + FN: examples that are c
+    if num_classes is None:               # scikit-learn's label set: the ids seen in y_true or y_pred
+        is_class = (called + support) > 0
+    else:
+        is_class = torch.ones_like(tp, dtype=torch.bool)
     if average == "micro":
-        tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
-    precision = _safe_divide(tp, tp + fp)
-    recall = _safe_divide(tp, tp + fn)
-    f1 = _safe_divide(2 * precision * recall, precision + recall)
-    if average is None:
-        return precision, recall, f1
+        tp, called, support = tp[is_class].sum(), called[is_class].sum(), support[is_class].sum()
+    precision = _divide(tp, called, zero_division)
+    recall = _divide(tp, support, zero_division)
+    f1 = _divide(2 * tp, called + support, zero_division)
+    if average is None:                   # nan at the ids that are not classes
+        return tuple(x.masked_fill(~is_class, float("nan")) for x in (precision, recall, f1))
     if average == "micro":
         return precision.item(), recall.item(), f1.item()
     if average == "binary":
         return precision[positive].item(), recall[positive].item(), f1[positive].item()
     if average == "macro":
-        return precision.mean().item(), recall.mean().item(), f1.mean().item()
+        return _mean(precision[is_class]), _mean(recall[is_class]), _mean(f1[is_class])
     if average == "weighted":
-        support = cm.sum(dim=1)
-        weights = support / support.sum()
-        return (precision * weights).sum().item(), (recall * weights).sum().item(), (f1 * weights).sum().item()
+        w = support[is_class]
+        return _mean(precision[is_class], w), _mean(recall[is_class], w), _mean(f1[is_class], w)
     raise ValueError(f"average must be None, 'binary', 'macro', 'weighted' or 'micro', not {average!r}")
 
 

@@ -153,3 +153,8 @@ def test_existing_metrics_still_work():
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]])
     assert metrics.accuracy(model, x, torch.tensor([0, 1, 1])) == pytest.approx(2 / 3)
     assert metrics.majority_baseline(torch.tensor([1, 1, 0]), torch.tensor([1, 0])) == pytest.approx(0.5)
+
+
+def test_zero_division_must_be_one_of_scikit_learns_values():
+    with pytest.raises(ValueError, match="zero_division"):
+        metrics.precision_recall_f1([0, 1], [0, 1], zero_division="warn")
