@@ -158,3 +158,16 @@ def test_existing_metrics_still_work():
 def test_zero_division_must_be_one_of_scikit_learns_values():
     with pytest.raises(ValueError, match="zero_division"):
         metrics.precision_recall_f1([0, 1], [0, 1], zero_division="warn")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_confusion_matrix_matches_sklearn_with_gaps_in_the_label_ids(seed):
+    """Row and column c are id c (scikit-learn's labels=range(C)); scikit-learn without labels drops the ids
+    that never occur, which are rows and columns of zeros here."""
+    y_true, y_pred = labels_with_gaps(seed)
+    cm = metrics.confusion_matrix(y_true, y_pred)
+    present = np.union1d(y_true, y_pred)
+    assert np.array_equal(cm.numpy(), sk_confusion_matrix(y_true, y_pred, labels=range(len(cm))))
+    assert np.array_equal(cm.numpy()[np.ix_(present, present)], sk_confusion_matrix(y_true, y_pred))
+    assert np.array_equal(metrics.confusion_matrix(y_true, y_pred, num_classes=12).numpy(),
+                          sk_confusion_matrix(y_true, y_pred, labels=range(12)))
