@@ -3,6 +3,7 @@ against F.ctc_loss, greedy and prefix beam-search decoding on hand-worked cases 
 edit distance and error rates, and the conv + BiGRU recogniser (shapes, padding, a tiny run that learns)."""
 import itertools
 import math
+import random
 
 import pytest
 import torch
@@ -180,6 +181,45 @@ def test_error_rates_reject_bad_input():
         error_rates.word_error_rate(["a", "b"], ["a"])
     with pytest.raises(ValueError, match="empty"):
         error_rates.character_error_rate([""], ["x"])
+
+
+def random_transcripts(seed: int, n: int = 12):
+    """Pairs of transcripts over a small vocabulary: repeated words, empty hypotheses, an empty reference among
+    non-empty ones, several spaces between words."""
+    rng = random.Random(seed)
+    words = "one two three four five six seven eight nine ten hundred and".split()
+
+    def text(low):
+        return rng.choice([" ", "  "]).join(rng.choice(words) for _ in range(rng.randint(low, 6)))
+    references = [text(1) for _ in range(n)] + [""]
+    hypotheses = [text(0) for _ in range(n)] + [text(1)]
+    return references, hypotheses
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_error_rates_match_jiwer(seed):
+    """WER and CER equal jiwer's (total edits / total reference length) on the same transcripts.  jiwer's cer
+    strips white space at both ends of each transcript first; ours counts every character it is given, so the
+    transcripts here have none there (see the next test)."""
+    jiwer = pytest.importorskip("jiwer")                                # in requirements.txt (tests only)
+    references, hypotheses = random_transcripts(seed)
+    assert error_rates.word_error_rate(references, hypotheses) == pytest.approx(jiwer.wer(references, hypotheses))
+    assert error_rates.character_error_rate(references, hypotheses) == pytest.approx(jiwer.cer(references, hypotheses))
+    for r, h in zip(references, hypotheses):                          # and one utterance at a time
+        if r:
+            assert error_rates.word_error_rate([r], [h]) == pytest.approx(jiwer.wer(r, h))
+            assert error_rates.character_error_rate([r], [h]) == pytest.approx(jiwer.cer(r, h))
+
+
+def test_where_error_rates_and_jiwer_part():
+    jiwer = pytest.importorskip("jiwer")
+    # white space at the ends: a character for us, stripped by jiwer's cer (words are the same for both)
+    assert error_rates.character_error_rate([" seven"], ["seven"]) == 1 / 6 and jiwer.cer(" seven", "seven") == 0
+    assert error_rates.word_error_rate([" seven"], ["seven"]) == 0 == jiwer.wer(" seven", "seven")
+    # nothing to compare against: we refuse, jiwer counts the insertions
+    with pytest.raises(ValueError, match="empty"):
+        error_rates.word_error_rate([""], ["a b c"])
+    assert jiwer.wer([""], ["a b c"]) == 3
 
 
 # --------------------------------------------------------------------------- the conv + BiGRU recogniser

@@ -13,6 +13,10 @@ and the first j hypothesis symbols::
 An error rate sums the distances over a test set and divides by the total reference
 length, so long utterances weigh more (this is how speech papers report it):
 CER on characters (spaces included), WER on words.  Insertions can push it above 1.
+Both equal ``jiwer``'s ``cer`` and ``wer`` (tests/test_speech_recognition.py checks it), with two
+differences: jiwer's ``cer`` strips white space at both ends of each transcript first (here every
+character given counts), and where all the references are empty jiwer returns the number of
+insertions while these functions raise ``ValueError`` (a rate of nothing is undefined).
 
     character_error_rate(["seven hundred"], ["seven hunded"])   # 1 / 13
     word_error_rate(["seven hundred"], ["seven hunded"])        # 1 / 2
