@@ -2,6 +2,8 @@
 on hand-worked cases, and a BiLSTM tagger (with and without a CRF) that must learn."""
 from __future__ import annotations
 
+import random
+
 import pytest
 import torch
 
@@ -97,6 +99,41 @@ def test_entity_scores_worked_example():
     assert entity_scores([["O"]], [["O"]]).f1 == 0.0          # nothing to find, nothing found: 0/0 -> 0
     with pytest.raises(ValueError):
         entity_scores([["O", "O"]], [["O"]])
+
+
+def random_bio_sentences(seed: int, n: int = 20):
+    """Gold and predicted BIO tags with every kind of slip: stray I- after O or at the start, I- of another type,
+    B- inside an entity, empty sentences, sentences with no entity, a type only predicted (MISC)."""
+    rng = random.Random(seed)
+    tags = ["O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]
+    gold = [[rng.choice(tags) for _ in range(rng.randint(0, 9))] for _ in range(n)]
+    pred = [[t if rng.random() < 0.6 else rng.choice(tags + ["B-MISC", "I-MISC"]) for t in g] for g in gold]
+    return gold, pred
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_entity_scores_match_seqeval(seed):
+    """seqeval's default mode reads BIO as conlleval does: the same entities, micro scores and per-type scores."""
+    seqeval = pytest.importorskip("seqeval.metrics")                  # in requirements.txt (tests only)
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    gold, pred = random_bio_sentences(seed)
+    for tags in gold + pred:
+        assert bio_spans(tags) == {(start, end + 1, kind) for kind, start, end in get_entities(tags)}
+    ours = entity_scores(gold, pred)
+    assert ours.precision == pytest.approx(seqeval.precision_score(gold, pred, zero_division=0))
+    assert ours.recall == pytest.approx(seqeval.recall_score(gold, pred, zero_division=0))
+    assert ours.f1 == pytest.approx(seqeval.f1_score(gold, pred, zero_division=0))
+    report = seqeval.classification_report(gold, pred, output_dict=True, zero_division=0)
+    types = {k for k in report if not k.endswith(" avg")}
+    assert types == set(ours.per_type)
+    for kind in types:
+        mine = ours.per_type[kind]
+        assert (mine.precision, mine.recall, mine.f1) == pytest.approx(
+            (report[kind]["precision"], report[kind]["recall"], report[kind]["f1-score"]))
+        assert mine.tp + mine.fn == report[kind]["support"]
+    # nothing to find and nothing found: 0, as seqeval's zero_division=0
+    assert entity_scores([["O"], []], [["O"], []]).f1 == seqeval.f1_score([["O"], []], [["O"], []], zero_division=0)
 
 
 def test_segmentation_scores_words_as_spans():

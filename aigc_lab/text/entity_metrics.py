@@ -2,7 +2,8 @@
 
 A tagger predicts one tag per token, but what a reader wants are the entities: "Blue
 River Bank" as one organisation.  So the tags are first turned back into spans, and
-the spans are compared as sets (the CoNLL-2003 scoring, as in ``conlleval``):
+the spans are compared as sets (the CoNLL-2003 scoring, as in ``conlleval`` and ``seqeval``'s
+default mode, which tests/test_entities.py checks entity by entity, overall and per type):
 
     gold = bio_spans(["B-PER", "I-PER", "O", "B-LOC"])    # {(0, 2, "PER"), (3, 4, "LOC")}
     scores = entity_scores([gold_tags, ...], [predicted_tags, ...])
