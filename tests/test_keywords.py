@@ -1,4 +1,4 @@
-"""Keyword extraction: TF-IDF against scikit-learn, BM25 against a worked example done by hand,
+"""Keyword extraction: TF-IDF against scikit-learn, BM25 against a worked example done by hand and rank_bm25,
 PageRank against its closed form, and all three rankers against random words on generated news."""
 from __future__ import annotations
 
@@ -66,6 +66,53 @@ def test_bm25_term_frequency_saturates_and_b_zero_ignores_length():
     one, many = bm25.weights(["robot"])["robot"], bm25.weights(["robot"] * 50)["robot"]
     assert many < bm25.idf("robot") * (1.2 + 1) and many > one               # rises, but below idf * (k1 + 1)
     assert bm25.weights(["robot", "x", "y", "z"])["robot"] == pytest.approx(one)   # b = 0: length does not matter
+
+
+def random_corpus(seed: int):
+    """Documents of skewed word frequencies ("w0" in nearly all, so its Okapi idf is negative), an empty document,
+    a repeated one, and queries with repeated and unseen words."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(12)]
+    p = 1 / np.arange(1, 13) ** 1.2
+    docs = [list(rng.choice(words, size=int(rng.integers(1, 15)), p=p / p.sum())) + ["w0"] for _ in range(10)]
+    docs += [[], docs[0]]
+    queries = [list(rng.choice(words, size=int(rng.integers(1, 5)))) for _ in range(5)] + [["w3", "w3", "unseen"]]
+    return docs, queries
+
+
+@pytest.mark.parametrize("k1, b", [(1.5, 0.75), (1.2, 0.0), (2.0, 1.0)])
+@pytest.mark.parametrize("seed", range(3))
+def test_bm25_matches_rank_bm25_with_the_same_idf(seed, k1, b):
+    """rank_bm25's BM25Okapi computes the same term-frequency and length part; only its idf differs
+    (ln((n - df + 0.5) / (df + 0.5)), negative values floored at epsilon * mean idf).  Given our idf it gives our
+    scores, and its idf is the one inside ours: ours = ln(1 + e^okapi) wherever it is not floored."""
+    rank_bm25 = pytest.importorskip("rank_bm25")                       # in requirements.txt (tests only)
+
+    class OkapiWithOurIdf(rank_bm25.BM25Okapi):
+        def _calc_idf(self, nd):
+            for word, df in nd.items():
+                self.idf[word] = math.log(1 + (self.corpus_size - df + 0.5) / (df + 0.5))
+
+    docs, queries = random_corpus(seed)
+    ours, theirs = BM25(k1=k1, b=b).fit(docs), OkapiWithOurIdf(docs, k1=k1, b=b)
+    assert ours.avgdl == pytest.approx(theirs.avgdl)
+    empty = np.array([len(d) == 0 for d in docs])
+    for query in queries:
+        with np.errstate(invalid="ignore"):
+            expected = theirs.get_scores(query)
+        if b == 1:      # an empty document: tf 0 over a length part of 0; rank_bm25 gives nan, we give 0
+            assert np.isnan(expected[empty]).all()
+            expected[empty] = 0.0
+        assert np.allclose(ours.scores(query), expected, atol=1e-12)
+        assert (ours.scores(query)[empty] == 0).all()
+    okapi = rank_bm25.BM25Okapi(docs, k1=k1, b=b)
+    floored = {w for w, df in ours.df.items() if df > len(docs) / 2}
+    assert "w0" in floored
+    for word, idf in okapi.idf.items():
+        if word in floored:
+            assert idf == pytest.approx(0.25 * okapi.average_idf)    # BM25Okapi's floor; ours stays positive
+        else:
+            assert ours.idf(word) == pytest.approx(math.log1p(math.exp(idf)))
 
 
 # --------------------------------------------------------------------------- TextRank

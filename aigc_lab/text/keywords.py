@@ -16,7 +16,8 @@ Which words of a document say what it is about?  Three classic answers:
 Only *candidate* words compete: lower-cased tokens with a letter in them that are not
 stop words ("the", "of", "said").  ``tests/test_keywords.py`` checks TfidfKeywords
 against scikit-learn's ``TfidfVectorizer``, BM25 against a worked example computed by
-hand, and :func:`pagerank` against the closed-form solution of its linear system.
+hand and against ``rank_bm25`` (whose idf differs: see :class:`BM25`), and :func:`pagerank`
+against the closed-form solution of its linear system.
 """
 from __future__ import annotations
 
@@ -109,7 +110,14 @@ class BM25:
 
     The tf part rises quickly and then saturates at k1 + 1: the tenth "robot" adds little.
     ``b`` scales how much a long document's counts are discounted (0: not at all, 1: fully).
-    The score of a query is the sum of its words' weights: :meth:`scores`.
+    The score of a query is the sum of its words' weights, a repeated query word counting each time
+    (:meth:`scores`); an empty document scores 0.
+
+    This idf is Lucene's.  ``rank_bm25``'s ``BM25Okapi`` uses ln((n - df(t) + 0.5) / (df(t) + 0.5)),
+    which is negative for a word in more than half the documents, and replaces those values by
+    ``epsilon`` (0.25) times the mean idf; the rest of its formula is the one above (with b = 1 it
+    gives nan for an empty document).  tests/test_keywords.py checks that BM25Okapi given this idf
+    scores exactly as :meth:`scores` does.
     """
 
     def __init__(self, k1: float = 1.5, b: float = 0.75):
