@@ -13,8 +13,11 @@ ROUGE counts overlapping pieces between a candidate and a reference:
 
 Texts are lower-cased and split on white space (the course's corpora are already
 tokenised; punctuation is its own token); lists of tokens are used as they are.
-``tests/test_summarisation.py`` checks a hand-worked example and, when the optional
-``rouge-score`` package is installed, agreement with it.
+Google's ``rouge-score`` (without stemming) computes the same scores but tokenises differently:
+it replaces every character other than a-z and 0-9 by a space, so punctuation vanishes and
+"cat's" is two words.  ``tests/test_summarisation.py`` checks a hand-worked example and agreement
+with ``rouge-score``: with its own tokeniser on texts of plain lower-case words, and with its
+tokeniser swapped for this one where there is punctuation.
 """
 from __future__ import annotations
 
