@@ -1,5 +1,7 @@
 """Checkpoints: round trip, atomic saves under a simulated crash, clear errors on bad files."""
 import json
+import os
+import stat
 
 import pytest
 import torch
@@ -119,3 +121,77 @@ def test_tied_weights_are_stored_once_and_stay_tied(tmp_path):
     checkpoint.load(tmp_path, restored)
     assert restored.head.weight is restored.tok_emb.weight
     assert torch.equal(restored.tok_emb.weight, model.tok_emb.weight)
+
+
+def _weights(model):
+    return [t.clone() for t in model.state_dict().values()]
+
+
+def test_a_crash_at_any_point_of_a_same_step_save_leaves_old_or_new(tmp_path, monkeypatch):
+    """Kill the save of new weights under an old step number at its k-th file operation, for every k.
+
+    Each crash must leave a checkpoint that loads, holding exactly the old weights or exactly the new ones
+    (never a checksum error), and the next save must still work."""
+    old_model, new_model = make_model(seed=0), make_model(seed=1)
+    old, new = _weights(old_model), _weights(new_model)
+    real = {"replace": checkpoint.os.replace, "fsync": checkpoint.os.fsync, "save_file": checkpoint.save_file,
+            "unlink": checkpoint.Path.unlink}
+    crashed_somewhere, k = False, 0
+    while True:
+        k += 1
+        folder = tmp_path / f"k{k}"
+        checkpoint.save(folder, old_model, step=7)
+        calls = 0
+
+        def counted(name):
+            def operation(*args, **kwargs):
+                nonlocal calls
+                calls += 1
+                if calls == k:
+                    raise KeyboardInterrupt(f"killed at file operation {k} ({name})")
+                return real[name](*args, **kwargs)
+            return operation
+
+        for name in ("replace", "fsync"):
+            monkeypatch.setattr(checkpoint.os, name, counted(name))
+        monkeypatch.setattr(checkpoint, "save_file", counted("save_file"))
+        monkeypatch.setattr(checkpoint.Path, "unlink", counted("unlink"))
+        try:
+            checkpoint.save(folder, new_model, step=7)     # same step, different weights
+            finished = True
+        except KeyboardInterrupt:
+            finished, crashed_somewhere = False, True
+        monkeypatch.undo()
+
+        restored = make_model(seed=5)
+        assert checkpoint.load(folder, restored)["step"] == 7, f"crash at operation {k}"
+        got = _weights(restored)
+        is_old = all(torch.equal(a, b) for a, b in zip(got, old))
+        is_new = all(torch.equal(a, b) for a, b in zip(got, new))
+        assert is_old or is_new, f"a crash at file operation {k} left a mix of old and new weights"
+        if finished:
+            assert is_new
+            break
+        checkpoint.save(folder, new_model, step=8)        # the folder stays usable after a crash
+        checkpoint.load(folder, restored)
+    assert crashed_somewhere and k > 3
+
+
+def test_every_rename_is_followed_by_a_directory_fsync(tmp_path, monkeypatch):
+    """A rename is durable only once its directory entry is on disk: fsync the folder after each one."""
+    events = []
+    real_replace, real_fsync = checkpoint.os.replace, checkpoint.os.fsync
+
+    def replace(src, dst):
+        events.append(("replace", str(dst)))
+        return real_replace(src, dst)
+
+    def fsync(fd):
+        events.append(("fsync-dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync-file", ""))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(checkpoint.os, "replace", replace)
+    monkeypatch.setattr(checkpoint.os, "fsync", fsync)
+    checkpoint.save(tmp_path, make_model(), torch.optim.AdamW(make_model().parameters()), step=3)
+    renames = [i for i, (kind, _) in enumerate(events) if kind == "replace"]
+    assert renames and all(events[i + 1][0] == "fsync-dir" for i in renames), events
