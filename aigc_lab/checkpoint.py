@@ -2,16 +2,18 @@
 
 A checkpoint is a folder::
 
-    DIR/state.json                     which files are current, their sha256, step, config, extras
-    DIR/model-000123.safetensors       weights (safetensors: plain tensors, never pickle)
-    DIR/optimizer-000123.safetensors   optimizer tensors (its scalars live in state.json)
+    DIR/state.json                                  which files are current, their sha256, step, config, extras
+    DIR/model-000123-<hash>.safetensors             weights (safetensors: plain tensors, never pickle)
+    DIR/optimizer-000123-<hash>.safetensors         optimizer tensors (its scalars live in state.json)
 
-Why this layout: every file is written to a temporary name and renamed into
-place (a rename is atomic on one file system), and the weights carry the step in
-their name, so a new save never overwrites the files the current ``state.json``
-points to.  ``state.json`` is replaced last; a crash at any moment leaves either
-the old checkpoint or the new one, never a mix.  Files of older steps are removed
-only after the new ``state.json`` is in place.
+Why this layout: every file is written to a temporary name, flushed to disk and renamed
+into place (a rename is atomic on one file system), and the folder itself is flushed
+after each rename so that the new name survives a power cut.  Each file is named by its
+step *and the hash of its content*, so a new save never overwrites a file the current
+``state.json`` points to, even when it reuses a step number with different weights.
+``state.json`` is replaced last; a crash at any moment leaves either the old checkpoint
+or the new one, never a mix.  Files of other saves (and temporary files a killed save
+left behind) are removed only after the new ``state.json`` is in place.
 
 Loading reads JSON and safetensors only (``torch.load`` can execute arbitrary
 code hidden in a pickle), verifies checksums, and raises :class:`CheckpointError`
@@ -20,6 +22,7 @@ with a clear message on anything corrupt or foreign, touching no file.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -32,6 +35,7 @@ from safetensors.torch import load_file, save_file
 
 FORMAT = "aigc_lab.checkpoint/1"
 STATE_FILE = "state.json"
+ROLES = ("model", "optimizer")   # the safetensors files a save writes, each named ROLE-STEP-HASH
 
 
 class CheckpointError(RuntimeError):
@@ -39,18 +43,47 @@ class CheckpointError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- writing
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _fsync_directory(directory: Path) -> None:
+    """Flush a folder's entries (its renames) to disk; Windows cannot open a folder, and needs no such call."""
+    if os.name == "nt":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_then_rename(directory: Path, prefix: str, write, final_name) -> str:
+    """Call ``write(tmp_path)``, flush it, rename it to ``final_name(tmp_path)`` and flush the folder.
+
+    ``final_name`` is a function of the written file, so that a name can carry the content's hash.
+    """
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{prefix}.", suffix=".tmp")
     os.close(fd)
     try:
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        name = final_name(tmp)
+        os.replace(tmp, directory / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_directory(directory)
+    return name
+
+
+def _save_tensors(directory: Path, role: str, step: int, tensors: dict[str, torch.Tensor]) -> dict:
+    """Write one safetensors file named by role, step and content hash; return its state.json entry."""
+    entry = {}
+
+    def name_by_content(tmp: str) -> str:
+        entry["sha256"] = _sha256(Path(tmp))
+        return f"{role}-{step:06d}-{entry['sha256'][:16]}.safetensors"
+
+    entry["name"] = _write_then_rename(directory, role, lambda tmp: save_file(tensors, tmp), name_by_content)
+    return {"name": entry["name"], "sha256": entry["sha256"]}
 
 
 def _sha256(path: Path) -> str:
@@ -89,30 +122,30 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
     files = {}
 
     weights, aliases = _untie(model.state_dict())
-    files["model"] = f"model-{step:06d}.safetensors"
-    _atomic_write(directory / files["model"], lambda tmp: save_file(weights, tmp))
+    files["model"] = _save_tensors(directory, "model", step, weights)
 
     optimizer_rest = None
     if optimizer is not None:
         tensors, optimizer_rest = _split_optimizer_state(optimizer.state_dict())
-        files["optimizer"] = f"optimizer-{step:06d}.safetensors"
-        _atomic_write(directory / files["optimizer"], lambda tmp: save_file(tensors, tmp))
+        files["optimizer"] = _save_tensors(directory, "optimizer", step, tensors)
 
     state = {
         "format": FORMAT,
         "step": step,
-        "files": {role: {"name": name, "sha256": _sha256(directory / name)} for role, name in files.items()},
+        "files": files,
         "optimizer": optimizer_rest,
         "aliases": aliases,
         "config": config or {},
         "extra": extra or {},
     }
     text = json.dumps(state, indent=1, default=_json_default)
-    _atomic_write(directory / STATE_FILE, lambda tmp: Path(tmp).write_text(text))
+    _write_then_rename(directory, STATE_FILE, lambda tmp: Path(tmp).write_text(text), lambda tmp: STATE_FILE)
 
-    # Only now is it safe to drop the files of earlier saves.
-    current = {f["name"] for f in state["files"].values()}
-    for old in [*directory.glob("model-*.safetensors"), *directory.glob("optimizer-*.safetensors")]:
+    # Only now is it safe to drop the files of other saves, and what killed saves left half-written.
+    current = {f["name"] for f in files.values()}
+    ours = [directory.glob(f"{role}-*.safetensors") for role in ROLES]
+    stale = [directory.glob(f".{prefix}.*.tmp") for prefix in (*ROLES, STATE_FILE)]
+    for old in itertools.chain(*ours, *stale):
         if old.name not in current:
             old.unlink(missing_ok=True)
     return directory

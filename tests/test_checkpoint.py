@@ -1,6 +1,7 @@
 """Checkpoints: round trip, atomic saves under a simulated crash, clear errors on bad files."""
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -39,7 +40,8 @@ def test_round_trip_with_optimizer(tmp_path):
 def test_saves_no_pickle(tmp_path):
     checkpoint.save(tmp_path, make_model(), step=1)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["model-000001.safetensors", "state.json"]
+    assert len(names) == 2 and names[1] == "state.json"
+    assert re.fullmatch(r"model-000001-[0-9a-f]{16}\.safetensors", names[0])   # step and content hash
 
 
 def test_crash_mid_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
@@ -85,7 +87,7 @@ def test_corrupt_state_is_reported_and_left_untouched(tmp_path):
 
 def test_corrupt_weights_fail_the_checksum(tmp_path):
     checkpoint.save(tmp_path, make_model(), step=1)
-    weights = tmp_path / "model-000001.safetensors"
+    (weights,) = tmp_path.glob("model-000001-*.safetensors")
     weights.write_bytes(weights.read_bytes()[:-7] + b"garbage")
     with pytest.raises(checkpoint.CheckpointError, match="checksum"):
         checkpoint.load(tmp_path, make_model())
@@ -106,7 +108,7 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
     checkpoint.save(tmp_path, make_model(), step=1)
     checkpoint.save(tmp_path, make_model(), step=2)
     assert (tmp_path / "mine.safetensors").exists(), "a save never deletes files it did not write"
-    assert not (tmp_path / "model-000001.safetensors").exists()
+    assert not list(tmp_path.glob("model-000001-*")), "the files of the previous save are removed"
     with pytest.raises(checkpoint.CheckpointError, match="does not fit"):
         checkpoint.load(tmp_path, torch.nn.Linear(2, 2))
 
