@@ -1,5 +1,10 @@
 """The fit loop: it must learn, respect budgets, checkpoint, resume and reject bad models."""
+import json
 import math
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -7,6 +12,7 @@ import torch.nn.functional as F
 
 from aigc_lab import checkpoint, train
 from aigc_lab.data.image import load_digits, shuffled_batches
+from conftest import ROOT
 from aigc_lab.image.mlp import MLPClassifier, MLPConfig
 
 
@@ -106,3 +112,90 @@ def test_interrupt_keeps_a_checkpoint(tmp_path):
                         checkpoint_dir=tmp_path, on_step_end=_stop_at(7))
     assert history.stopped == "interrupted"
     assert checkpoint.read_state(tmp_path)["step"] == 7
+
+
+# --------------------------------------------------------------------------- resume continues the run (issue 17, defect 1)
+class DropoutRegressor(Regressor):
+    """With dropout, a resumed run must also continue torch's random state, not only the data."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Dropout(0.2),
+                                       torch.nn.Linear(16, 1))
+
+
+def make_stream(kind):
+    """A fresh data stream, as a new process would build it; each kind draws differently."""
+    x, y = regression_data()
+    if kind == "own generator":          # a seeded generator of its own (LMBatches, shuffled_batches)
+        return shuffled_batches(x, y, 16, seed=1)
+    if kind == "global random state":   # torch's global generator, shared with dropout
+        def draw():
+            idx = torch.randint(len(y), (16,))
+            return x[idx], y[idx]
+        return draw
+    return [(x[i:i + 16], y[i:i + 16]) for i in range(0, 256, 16)]   # an iterable of 16 distinct batches
+
+
+@pytest.mark.parametrize("kind", ["own generator", "global random state", "list"])
+def test_resume_continues_the_batch_stream_and_random_state(tmp_path, kind, one_thread):
+    settings = dict(steps=30, lr=1e-2, device="cpu", progress=False, log_every=5)
+    torch.manual_seed(0)
+    straight = DropoutRegressor()
+    train.fit(straight, make_stream(kind), **settings)
+
+    torch.manual_seed(0)
+    train.fit(DropoutRegressor(), make_stream(kind), **settings, checkpoint_dir=tmp_path, on_step_end=_stop_at(12))
+    assert checkpoint.read_state(tmp_path)["step"] == 12
+    torch.manual_seed(1234)              # a new process: its global random state is not the stopped run's
+    resumed = DropoutRegressor()
+    history = train.fit(resumed, make_stream(kind), **settings, checkpoint_dir=tmp_path, resume=True)
+    assert history.step == 30
+    for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=f"{kind}: the resumed run must see the uninterrupted run's batches")
+
+
+SIGTERM_SCRIPT = """
+import os, signal, torch
+from aigc_lab import train
+
+class Line(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Linear(2, 1)
+    def loss(self, batch):
+        return (self.w(batch) ** 2).mean()
+
+def hook(step, model):
+    if step == 5:
+        os.kill(os.getpid(), signal.SIGTERM)      # what a container stop or a closed terminal sends
+history = train.fit(Line(), [torch.ones(4, 2)], steps=10**6, device="cpu", progress=False,
+                    checkpoint_dir={out!r}, on_step_end=hook)
+print(history.stopped, history.step, signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+"""
+
+
+def test_sigterm_saves_and_stops_cleanly(tmp_path):
+    script = tmp_path / "term.py"
+    script.write_text(SIGTERM_SCRIPT.format(out=str(tmp_path / "ckpt")))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["terminated", "5", "True"]   # stopped at the step, handler restored after
+    assert checkpoint.read_state(tmp_path / "ckpt")["step"] == 5
+
+
+def test_saves_every_checkpoint_seconds_while_training(tmp_path):
+    x, y = regression_data()
+    seen = set()
+
+    def watch(step, model):
+        time.sleep(0.005)
+        state = tmp_path / checkpoint.STATE_FILE
+        if state.exists():
+            seen.add(json.loads(state.read_text())["step"])
+
+    history = train.fit(Regressor(), [(x, y)], steps=10**6, max_seconds=1.2, device="cpu", progress=False,
+                        checkpoint_dir=tmp_path, checkpoint_seconds=0.2, on_step_end=watch)
+    assert len(seen) >= 3 and max(seen) < history.step, "a kill between saves loses at most checkpoint_seconds"
+    assert checkpoint.read_state(tmp_path)["step"] == history.step
