@@ -5,6 +5,7 @@ A checkpoint is a folder::
     DIR/state.json                                  which files are current, their sha256, step, config, extras
     DIR/model-000123-<hash>.safetensors             weights (safetensors: plain tensors, never pickle)
     DIR/optimizer-000123-<hash>.safetensors         optimizer tensors (its scalars live in state.json)
+    DIR/tensors-000123-<hash>.safetensors           other tensors a trainer keeps (random states, an EMA)
 
 Why this layout: every file is written to a temporary name, flushed to disk and renamed
 into place (a rename is atomic on one file system), and the folder itself is flushed
@@ -35,7 +36,7 @@ from safetensors.torch import load_file, save_file
 
 FORMAT = "aigc_lab.checkpoint/1"
 STATE_FILE = "state.json"
-ROLES = ("model", "optimizer")   # the safetensors files a save writes, each named ROLE-STEP-HASH
+ROLES = ("model", "optimizer", "tensors")   # the safetensors files a save writes, each named ROLE-STEP-HASH
 
 
 class CheckpointError(RuntimeError):
@@ -115,8 +116,13 @@ def _join_optimizer_state(tensors: dict[str, torch.Tensor], rest: dict) -> dict:
 
 
 def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
-         *, step: int = 0, config: dict | None = None, extra: dict | None = None) -> Path:
-    """Save ``model`` (and ``optimizer``) at ``step`` into ``directory`` atomically; return the folder."""
+         *, step: int = 0, config: dict | None = None, extra: dict | None = None,
+         tensors: dict[str, torch.Tensor] | None = None) -> Path:
+    """Save ``model`` (and ``optimizer``) at ``step`` into ``directory`` atomically; return the folder.
+
+    ``extra`` is JSON-able; ``tensors`` ({name: tensor}) go into their own safetensors file, and
+    :func:`load` returns them as ``state["tensors"]``.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -126,8 +132,11 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
 
     optimizer_rest = None
     if optimizer is not None:
-        tensors, optimizer_rest = _split_optimizer_state(optimizer.state_dict())
-        files["optimizer"] = _save_tensors(directory, "optimizer", step, tensors)
+        optimizer_tensors, optimizer_rest = _split_optimizer_state(optimizer.state_dict())
+        files["optimizer"] = _save_tensors(directory, "optimizer", step, optimizer_tensors)
+    if tensors:
+        files["tensors"] = _save_tensors(directory, "tensors", step,
+                                         {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
 
     state = {
         "format": FORMAT,
@@ -213,7 +222,10 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
          *, map_location: str | torch.device = "cpu") -> dict:
-    """Load weights (and optimizer state) saved by :func:`save` into ``model``; return the state dict."""
+    """Load weights (and optimizer state) saved by :func:`save` into ``model``; return the state dict.
+
+    The returned dict is ``state.json``'s content, plus ``"tensors"`` when the save had any.
+    """
     directory = Path(directory)
     state = read_state(directory)
     weights = _load_tensors(directory / state["files"]["model"]["name"])
@@ -228,4 +240,6 @@ def load(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
             raise CheckpointError(f"checkpoint {directory} holds no optimizer state to resume from")
         tensors = _load_tensors(directory / state["files"]["optimizer"]["name"])
         optimizer.load_state_dict(_join_optimizer_state(tensors, state["optimizer"]))
+    if "tensors" in state["files"]:
+        state["tensors"] = _load_tensors(directory / state["files"]["tensors"]["name"])
     return state

@@ -164,12 +164,15 @@ def readme(check_only: bool) -> int:
 
 
 # --------------------------------------------------------------------------- train / sample
-def train_char_lm(text_file: str, minutes: float, out: str, resume: bool) -> int:
+def train_char_lm(text_file: str, minutes: float, out: str, resume: bool, steps: int | None = None,
+                  checkpoint_seconds: float = 60.0) -> int:
     """The course's character-GPT recipe (the `text` benchmark's ``course_recipe``) on any UTF-8 file.
 
     The cosine schedule is sized so that it ends when the time budget does: a
     short timing probe measures seconds per step first.  On ``--resume`` the
-    schedule of the interrupted run is kept.
+    schedule of the interrupted run is kept.  With ``steps`` the run is step-budgeted instead
+    (a step schedule, no time limit: the same command gives the same model).  The checkpoint in
+    ``out`` is saved every ``checkpoint_seconds`` and on SIGTERM, so a killed run can ``--resume``.
     """
     from dataclasses import replace
     from pathlib import Path
@@ -187,7 +190,11 @@ def train_char_lm(text_file: str, minutes: float, out: str, resume: bool) -> int
     tokenizer = CharTokenizer(text)
     config = replace(recipe.config, vocab_size=tokenizer.vocab_size)
     seconds = minutes * 60
-    if resume and (Path(out) / checkpoint.STATE_FILE).exists():
+    if steps is not None:
+        if steps < 1:
+            raise ValueError(f"--steps must be at least 1, got {steps}")
+        seconds = None                                      # step-budgeted: reproducible, no time limit
+    elif resume and (Path(out) / checkpoint.STATE_FILE).exists():
         steps = checkpoint.read_state(out)["config"].get("steps")
         if steps is None:
             raise checkpoint.CheckpointError(f"{out} holds no schedule to resume; train afresh without --resume")
@@ -196,10 +203,11 @@ def train_char_lm(text_file: str, minutes: float, out: str, resume: bool) -> int
         train_ids, _ = split_ids(tokenizer.encode(text), 0.1)
         per_step = seconds_per_step(replace(recipe, config=config), train_ids, runtime.device(), max(0.5, 0.03 * seconds))
         steps = max(10, int(0.97 * seconds / per_step))
-    print(f"training a character GPT on {text_file} ({len(text):,} characters) for at most {minutes:g} min "
-          f"({steps} steps planned); checkpoint in {out}", file=sys.stderr)
+    budget = f"for at most {minutes:g} min ({steps} steps planned)" if seconds else f"for {steps} steps"
+    print(f"training a character GPT on {text_file} ({len(text):,} characters) {budget}; checkpoint in {out}",
+          file=sys.stderr)
     result = char_lm.train_char_lm(text, config, steps=steps, batch=recipe.batch, lr=recipe.lr, max_seconds=seconds,
-                                   checkpoint_dir=out, resume=resume)
+                                   checkpoint_dir=out, resume=resume, checkpoint_seconds=checkpoint_seconds)
     print(json.dumps({"val_loss": round(result.val_loss, 4), "unigram_entropy": round(result.unigram_entropy, 4),
                       "params": result.params, "tokens_per_s": round(result.tokens_per_s), "seconds": round(result.seconds, 1),
                       "steps": result.history.step, "planned_steps": steps, "stopped": result.history.stopped,
@@ -264,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", choices=runtime.PROFILES, default=None, help="model size (default: this machine's)")
     p.add_argument("--out", default="checkpoints/char-lm", help="checkpoint folder (default checkpoints/char-lm)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument("--steps", type=int, default=None,
+                   help="train exactly this many steps on a step schedule instead of --minutes (reproducible)")
+    p.add_argument("--checkpoint-seconds", type=float, default=60.0,
+                   help="save the checkpoint this often, in seconds of training (default 60; also on SIGTERM)")
 
     p = sub.add_parser("sample", help="continue a prompt with a trained character model")
     p.add_argument("--ckpt", required=True, help="checkpoint folder written by `aigc-lab train char-lm`")
@@ -296,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "readme":
             return readme(args.check)
         if args.command == "train":
-            return train_char_lm(args.text, args.minutes, args.out, args.resume)
+            return train_char_lm(args.text, args.minutes, args.out, args.resume, args.steps, args.checkpoint_seconds)
         if args.command == "sample":
             return sample(args.ckpt, args.prompt, args.temperature, args.tokens, args.top_k, args.seed)
         if args.command in ("student", "instructor"):

@@ -20,13 +20,18 @@ of the batches, and only rank 0 prints, evaluates and saves.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import random
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -42,7 +47,7 @@ class History:
     evals: list[dict] = field(default_factory=list)        # {"step": s, **metrics}
     seconds: float = 0.0
     step: int = 0                                          # last completed step
-    stopped: str = ""                                      # "steps" | "time" | "interrupted"
+    stopped: str = ""                                      # "steps" | "time" | "interrupted" | "terminated"
 
     @property
     def final_loss(self) -> float:
@@ -77,6 +82,48 @@ def _batches(data) -> Callable[[], Any]:
     raise TypeError(f"data must be a callable returning a batch or an iterable of batches, not {type(data).__name__}")
 
 
+def random_state() -> tuple[dict, dict[str, torch.Tensor]]:
+    """Every global random generator a training step may draw from (dropout, data, augmentation):
+    torch's CPU and CUDA generators, Python's ``random`` and NumPy's, as (JSON-able part, tensors)."""
+    version, words, gauss = random.getstate()
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    tensors = {"rng.torch": torch.get_rng_state(),
+               "rng.python": torch.tensor(words, dtype=torch.int64),                # 625 words of Mersenne Twister
+               "rng.numpy": torch.from_numpy(keys.astype(np.int64))}               # 624 words
+    if torch.cuda.is_available() and torch.cuda.is_initialized():                  # never start CUDA just for this
+        tensors.update({f"rng.cuda.{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
+    return {"python": [version, gauss], "numpy": [kind, int(position), int(has_gauss), float(cached)]}, tensors
+
+
+def set_random_state(scalars: dict, tensors: dict[str, torch.Tensor]) -> None:
+    """Put back what :func:`random_state` returned."""
+    torch.set_rng_state(tensors["rng.torch"])
+    version, gauss = scalars["python"]
+    random.setstate((version, tuple(int(w) for w in tensors["rng.python"]), gauss))
+    kind, position, has_gauss, cached = scalars["numpy"]
+    np.random.set_state((kind, tensors["rng.numpy"].numpy().astype(np.uint32), position, has_gauss, cached))
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            if f"rng.cuda.{i}" in tensors:
+                torch.cuda.set_rng_state(tensors[f"rng.cuda.{i}"], i)
+
+
+@contextlib.contextmanager
+def _sigterm_requests_a_stop():
+    """While ``fit`` runs, SIGTERM (a container stop, a closed terminal, ``kill``) does not kill the process
+    but asks the loop to stop at the next step boundary, where it saves. Python lets only the main thread
+    install handlers; elsewhere SIGTERM keeps its usual effect. The previous handler comes back after."""
+    request = {"stop": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: request.update(stop=True))
+    try:
+        yield request
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
 def fit(
     model: torch.nn.Module,
     data,
@@ -95,6 +142,7 @@ def fit(
     log_every: int = 20,
     checkpoint_dir: str | Path | None = None,
     checkpoint_every: int = 0,
+    checkpoint_seconds: float | None = 60.0,
     resume: bool = False,
     config: dict | None = None,
     on_step_end: Callable[[int, torch.nn.Module], None] | None = None,
@@ -103,11 +151,16 @@ def fit(
     """Train ``model`` by AdamW on ``model.loss(batch)``; return a :class:`History`.
 
     steps          total optimiser steps (the schedule's length)
-    max_seconds    stop early after this much wall time ("train for 60 s")
+    max_seconds    stop after this much training time, counted over the whole run: a resumed run
+                   continues the clock of the run it resumes ("train for 60 s" means 60 s in all)
     amp            bf16 autocast; default on for CUDA, off for CPU
     eval_fn        ``eval_fn(model) -> {"name": value}``, called every ``eval_every`` steps and at the end
-    checkpoint_dir save there at the end, every ``checkpoint_every`` steps and on Ctrl-C
-    resume         continue from the checkpoint in ``checkpoint_dir`` if there is one
+    checkpoint_dir save there at the end, every ``checkpoint_every`` steps, every ``checkpoint_seconds``
+                   of training, on Ctrl-C and on SIGTERM (which stops the run cleanly: ``stopped="terminated"``)
+    resume         continue from the checkpoint in ``checkpoint_dir`` if there is one: the weights, the
+                   optimiser, the history, the random generators and the place in the batch stream, so that
+                   stop-then-resume trains exactly as one uninterrupted run. Pass a fresh ``data`` stream (as a
+                   new process builds it): fit discards the batches the checkpointed steps used.
     Under ``torchrun`` (WORLD_SIZE > 1) it trains data-parallel; ``steps`` counts each process's steps.
     """
     if not callable(getattr(model, "loss", None)):
@@ -142,11 +195,19 @@ def fit(
         state = checkpoint.load(checkpoint_dir, model, optimizer, map_location=dev)
         start_step = state["step"]
         history = History(**state["extra"].get("history", {}))
+        # Continue the batch stream where the checkpoint left it: draw and throw away the batches its
+        # steps used, one per step (cheap for the course's generators). Then restore the random
+        # generators, so they are exactly where the stopped run had them, whatever the throwing away drew.
+        for _ in range(start_step):
+            next_batch()
+        if "random" in state["extra"]:
+            set_random_state(state["extra"]["random"], state["tensors"])
 
     def save(step: int) -> None:
         if checkpoint_dir is not None and where.is_main:
+            scalars, tensors = random_state()
             checkpoint.save(checkpoint_dir, model, optimizer, step=step, config=config,
-                            extra={"history": vars(history)})
+                            extra={"history": vars(history), "random": scalars}, tensors=tensors)
 
     def evaluate(step: int) -> None:
         if not where.is_main:
@@ -163,56 +224,65 @@ def fit(
     bar = tqdm(total=steps, initial=start_step, disable=not (progress and where.is_main), desc=type(model).__name__)
     running = torch.zeros((), device=dev)  # summed on the device: no host sync per step
     since_log, step, started = 0, start_step, time.perf_counter()
+    seconds_before, last_save = history.seconds, started   # max_seconds counts the time of earlier runs too
     history.stopped = "steps"
-    try:
-        for step in range(start_step, steps):
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
-            batch = to_device(next_batch(), dev)
-            with precision:
-                loss = model.loss(batch) if step_module is None else step_module(batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-            optimizer.step()
-            running += loss.detach().float()
-            since_log += 1
-            history.step = step + 1
+    with _sigterm_requests_a_stop() as sigterm:
+        try:
+            for step in range(start_step, steps):
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
+                batch = to_device(next_batch(), dev)
+                with precision:
+                    loss = model.loss(batch) if step_module is None else step_module(batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if grad_clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                optimizer.step()
+                running += loss.detach().float()
+                since_log += 1
+                history.step = step + 1
+                now = time.perf_counter()
+                history.seconds = seconds_before + now - started
 
-            if since_log == log_every or step + 1 == steps:  # the only host sync
-                history.steps.append(step + 1)
+                if (step + 1) % log_every == 0 or step + 1 == steps:  # the only host sync
+                    history.steps.append(step + 1)
+                    history.train_loss.append(distributed.mean_across(running).item() / since_log)
+                    running.zero_()
+                    bar.update(since_log)
+                    bar.set_postfix(loss=f"{history.final_loss:.4f}")
+                    since_log = 0
+                if eval_fn is not None and eval_every and (step + 1) % eval_every == 0:
+                    evaluate(step + 1)
+                if ((checkpoint_every and (step + 1) % checkpoint_every == 0)
+                        or (checkpoint_seconds and now - last_save >= checkpoint_seconds)):  # a kill loses at most this
+                    save(step + 1)
+                    last_save = time.perf_counter()
+                if on_step_end is not None:
+                    on_step_end(step + 1, model)
+                out_of_time = max_seconds is not None and history.seconds >= max_seconds
+                terminated = sigterm["stop"]
+                if where.distributed and since_log == 0:  # processes agree at log steps, so all stop together
+                    out_of_time = distributed.any_across(out_of_time, dev)
+                    terminated = distributed.any_across(terminated, dev)
+                elif where.distributed:
+                    out_of_time = terminated = False
+                if out_of_time or terminated:
+                    history.stopped = "time" if out_of_time else "terminated"
+                    break
+        except KeyboardInterrupt:
+            history.stopped = "interrupted"
+        finally:
+            if since_log:  # flush a partial logging window
+                history.steps.append(history.step)
                 history.train_loss.append(distributed.mean_across(running).item() / since_log)
-                running.zero_()
                 bar.update(since_log)
-                bar.set_postfix(loss=f"{history.final_loss:.4f}")
-                since_log = 0
-            if eval_fn is not None and eval_every and (step + 1) % eval_every == 0:
-                evaluate(step + 1)
-            if checkpoint_every and (step + 1) % checkpoint_every == 0:
-                save(step + 1)
-            if on_step_end is not None:
-                on_step_end(step + 1, model)
-            out_of_time = max_seconds is not None and history.seconds + time.perf_counter() - started >= max_seconds
-            if where.distributed and since_log == 0:      # processes agree at log steps, so all stop together
-                out_of_time = distributed.any_across(out_of_time, dev)
-            elif where.distributed:
-                out_of_time = False
-            if out_of_time:
-                history.stopped = "time"
-                break
-    except KeyboardInterrupt:
-        history.stopped = "interrupted"
-    finally:
-        if since_log:  # flush a partial logging window
-            history.steps.append(history.step)
-            history.train_loss.append(distributed.mean_across(running).item() / since_log)
-            bar.update(since_log)
-        history.seconds += time.perf_counter() - started
-        bar.close()
-    if eval_fn is not None and history.stopped != "interrupted" and (not history.evals or history.evals[-1]["step"] != history.step):
-        evaluate(history.step)
-    save(history.step)
+            history.seconds = seconds_before + time.perf_counter() - started
+            bar.close()
+        stopped_early = history.stopped in ("interrupted", "terminated")
+        if eval_fn is not None and not stopped_early and (not history.evals or history.evals[-1]["step"] != history.step):
+            evaluate(history.step)
+        save(history.step)
     model.eval()
     return history
 

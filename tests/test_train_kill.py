@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 from aigc_lab import checkpoint
@@ -60,6 +61,7 @@ def corpus_file(tmp_path):
     return corpus
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_to_the_end(tmp_path):
     rng, corpus, out = random.Random(SEED), corpus_file(tmp_path), tmp_path / "ckpt"
     budget = ("--minutes", "0.06", "--checkpoint-seconds", "0.25")
@@ -73,10 +75,11 @@ def test_sigkill_at_random_moments_then_resume_to_the_end(tmp_path):
         assert state["step"] > saved[-1], f"each resumed run trained and saved further (seed {SEED})"
         saved.append(state["step"])
     report = run_to_end(corpus, out, *budget, "--resume")
-    assert report["steps"] > saved[-1] and report["stopped"] == "time", (report, saved, SEED)
+    assert report["steps"] > saved[-1] and report["stopped"] in ("time", "steps"), (report, saved, SEED)
     assert checkpoint.read_state(out)["step"] == report["steps"]
 
 
+@pytest.mark.slow
 def test_sigterm_then_resume_ends_with_the_uninterrupted_weights(tmp_path):
     rng, corpus = random.Random(SEED), corpus_file(tmp_path)
     steps = ("--steps", "150", "--checkpoint-seconds", "0.25")

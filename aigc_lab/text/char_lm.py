@@ -28,7 +28,7 @@ class CharLMResult:
 
 def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, batch: int = 32, lr: float = 3e-3,
                   max_seconds: float | None = None, device=None, seed: int = 0, checkpoint_dir=None,
-                  resume: bool = False, progress: bool = True) -> CharLMResult:
+                  resume: bool = False, progress: bool = True, checkpoint_seconds: float | None = 60.0) -> CharLMResult:
     """Train a GPT on ``text`` character by character and score it on the held-out tail."""
     runtime.seed_everything(seed)
     tokenizer = CharTokenizer(text)
@@ -39,7 +39,8 @@ def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, bat
     runtime.set_threads(params=runtime.count_params(model))
     history = train.fit(model, LMBatches(train_ids, block=config.block_size, batch=batch, seed=seed), steps=steps,
                         lr=lr, warmup=min(100, steps // 10), max_seconds=max_seconds, device=device,
-                        checkpoint_dir=checkpoint_dir, resume=resume, progress=progress,
+                        checkpoint_dir=checkpoint_dir, checkpoint_seconds=checkpoint_seconds, resume=resume,
+                        progress=progress,
                         config={"gpt": asdict(config), "chars": "".join(tokenizer.chars), "steps": steps})
     val_loss = evaluate_loss(model, val_ids, block=config.block_size, max_windows=None)   # the whole held-out 10%
     return CharLMResult(model, tokenizer, history, val_loss, unigram_entropy(train_ids), runtime.count_params(model),
