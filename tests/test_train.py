@@ -199,3 +199,42 @@ def test_saves_every_checkpoint_seconds_while_training(tmp_path):
                         checkpoint_dir=tmp_path, checkpoint_seconds=0.2, on_step_end=watch)
     assert len(seen) >= 3 and max(seen) < history.step, "a kill between saves loses at most checkpoint_seconds"
     assert checkpoint.read_state(tmp_path)["step"] == history.step
+
+
+# --------------------------------------------------------------------------- the EMA survives a resume (issue 17, defect 2)
+def interrupted_after(steps, stream):
+    """A data stream that is interrupted (Ctrl-C) while drawing the batch of step ``steps + 1``."""
+    drawn = 0
+
+    def draw():
+        nonlocal drawn
+        drawn += 1
+        if drawn > steps:
+            raise KeyboardInterrupt
+        return stream()
+    return draw
+
+
+def test_ema_after_resume_equals_the_uninterrupted_runs_ema(tmp_path, one_thread):
+    settings = dict(steps=30, lr=1e-2, device="cpu", progress=False)
+    torch.manual_seed(0)
+    straight = Regressor()
+    straight_ema = train.EMA(straight, decay=0.9)
+    train.fit(straight, make_stream("own generator"), **settings, on_step_end=straight_ema.update)
+
+    torch.manual_seed(0)
+    first = Regressor()
+    first_ema = train.EMA(first, decay=0.9)
+    history = train.fit(first, interrupted_after(12, make_stream("own generator")), **settings,
+                        checkpoint_dir=tmp_path, on_step_end=first_ema.update)
+    assert history.stopped == "interrupted" and checkpoint.read_state(tmp_path)["step"] == 12
+
+    torch.manual_seed(7)                 # a new process: a new model and a new EMA, built before fit resumes
+    resumed = Regressor()
+    resumed_ema = train.EMA(resumed, decay=0.9)
+    train.fit(resumed, make_stream("own generator"), **settings, checkpoint_dir=tmp_path, resume=True,
+              on_step_end=resumed_ema.update)
+    for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    for a, b in zip(straight_ema.model.state_dict().values(), resumed_ema.model.state_dict().values()):
+        torch.testing.assert_close(a, b, msg="after a resume the EMA must continue the average, not restart it")
