@@ -161,6 +161,8 @@ def fit(
                    optimiser, the history, the random generators and the place in the batch stream, so that
                    stop-then-resume trains exactly as one uninterrupted run. Pass a fresh ``data`` stream (as a
                    new process builds it): fit discards the batches the checkpointed steps used.
+    on_step_end    ``on_step_end(step, model)`` after every step; if it (or the object it is a method of, as in
+                   ``on_step_end=ema.update``) has ``state_dict``/``load_state_dict``, that state is checkpointed too
     Under ``torchrun`` (WORLD_SIZE > 1) it trains data-parallel; ``steps`` counts each process's steps.
     """
     if not callable(getattr(model, "loss", None)):
@@ -190,6 +192,13 @@ def fit(
         lr=lr, betas=(0.9, 0.95), fused=fused,
     )
 
+    # A hook that keeps state of its own (an EMA's average) is saved and restored with the checkpoint:
+    # the hook itself, or the object whose method it is (``on_step_end=ema.update``), if it has
+    # ``state_dict()`` and ``load_state_dict()``.
+    keeper = getattr(on_step_end, "__self__", on_step_end)
+    if not (callable(getattr(keeper, "state_dict", None)) and callable(getattr(keeper, "load_state_dict", None))):
+        keeper = None
+
     history, start_step = History(), 0
     if resume and checkpoint_dir is not None and (Path(checkpoint_dir) / checkpoint.STATE_FILE).exists():
         state = checkpoint.load(checkpoint_dir, model, optimizer, map_location=dev)
@@ -202,10 +211,15 @@ def fit(
             next_batch()
         if "random" in state["extra"]:
             set_random_state(state["extra"]["random"], state["tensors"])
+        saved_hook = {k[len("hook."):]: v for k, v in state.get("tensors", {}).items() if k.startswith("hook.")}
+        if keeper is not None and saved_hook:       # a checkpoint from before hooks were saved has none
+            keeper.load_state_dict(saved_hook)
 
     def save(step: int) -> None:
         if checkpoint_dir is not None and where.is_main:
             scalars, tensors = random_state()
+            if keeper is not None:
+                tensors.update({f"hook.{k}": v for k, v in keeper.state_dict().items()})
             checkpoint.save(checkpoint_dir, model, optimizer, step=step, config=config,
                             extra={"history": vars(history), "random": scalars}, tensors=tensors)
 
@@ -304,6 +318,9 @@ class EMA:
         ema = EMA(model, decay=0.999)
         fit(model, batches, steps=..., on_step_end=ema.update)
         sampler.sample(ema.model, ...)
+
+    ``fit`` saves the average with its checkpoints and restores it on ``resume=True`` (through
+    ``state_dict`` / ``load_state_dict``), so build the EMA before calling ``fit``, as above.
     """
 
     def __init__(self, model: torch.nn.Module, decay: float = 0.999):
@@ -317,6 +334,18 @@ class EMA:
     def decay_at(self, step: int) -> float:
         """The decay used after optimiser step ``step`` (1, 2, ...): the warm-up cap, then ``decay``."""
         return min(self.decay, (1 + step) / (10 + step))
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The averaged weights and copied buffers by name (a shared, tied weight appears once)."""
+        return dict(itertools.chain(self.model.named_parameters(), self.model.named_buffers()))
+
+    @torch.no_grad()
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        mine = self.state_dict()
+        if mine.keys() != state.keys():
+            raise ValueError(f"this EMA averages {sorted(mine)}, the saved one {sorted(state)}")
+        for name, tensor in mine.items():
+            tensor.copy_(state[name])
 
     @torch.no_grad()
     def update(self, step: int, model: torch.nn.Module) -> None:
