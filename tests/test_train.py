@@ -238,3 +238,42 @@ def test_ema_after_resume_equals_the_uninterrupted_runs_ema(tmp_path, one_thread
         torch.testing.assert_close(a, b)
     for a, b in zip(straight_ema.model.state_dict().values(), resumed_ema.model.state_dict().values()):
         torch.testing.assert_close(a, b, msg="after a resume the EMA must continue the average, not restart it")
+
+
+# --------------------------------------------------------------------------- a schedule driven by the time budget (issue 17)
+def test_time_schedule_warms_up_in_steps_then_decays_over_the_fraction_of_the_budget_used():
+    at = lambda step, seconds: train.lr_at_time(step, seconds, lr=1.0, warmup=10, max_seconds=100.0)  # noqa: E731
+    assert at(0, 0.0) == pytest.approx(0.1) and at(9, 50.0) == pytest.approx(1.0)   # warm-up counts steps
+    assert at(10, 0.0) == pytest.approx(1.0)
+    assert at(10, 50.0) == pytest.approx(0.55)                    # half the time used: halfway down the cosine
+    assert at(10, 100.0) == pytest.approx(0.1) and at(10, 250.0) == pytest.approx(0.1)   # the floor, min_lr_ratio
+    assert at(50, 30.0) == at(50_000, 30.0), "after warm-up only the time used matters, not the step count"
+    lrs = [at(20, s) for s in range(0, 101, 5)]
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+
+
+@pytest.mark.parametrize("seconds_per_step", [0.0, 0.03])   # an idle machine, and one 30 ms a step slower
+def test_time_budgeted_fit_decays_fully_and_fills_its_budget_whatever_the_speed(seconds_per_step):
+    x, y = regression_data()
+    history = train.fit(Regressor(), [(x, y)], steps=None, max_seconds=0.6, lr=1e-2, warmup=3, log_every=5,
+                        device="cpu", progress=False, on_step_end=lambda s, m: time.sleep(seconds_per_step))
+    assert history.stopped == "time" and 0.6 <= history.seconds < 1.2
+    assert history.lr[-1] == pytest.approx(1e-3, rel=0.1), "the last step runs at the floor of the schedule"
+
+
+def test_a_resumed_time_budgeted_run_counts_the_whole_runs_time(tmp_path):
+    x, y = regression_data()
+    settings = dict(steps=None, max_seconds=0.8, lr=1e-2, warmup=3, log_every=5, device="cpu", progress=False,
+                    checkpoint_dir=tmp_path)
+    first = train.fit(Regressor(), [(x, y)], **settings, on_step_end=_stop_at(10))
+    assert first.stopped == "interrupted" and first.step == 10
+    resumed = train.fit(Regressor(), [(x, y)], **settings, resume=True)
+    assert resumed.stopped == "time" and 0.8 <= resumed.seconds < 1.4
+    assert resumed.lr[-1] == pytest.approx(1e-3, rel=0.1)
+    again = train.fit(Regressor(), [(x, y)], **settings, resume=True)   # the budget is spent: nothing to do
+    assert again.step == resumed.step and again.stopped == "time"
+
+
+def test_time_schedule_needs_a_time_budget():
+    with pytest.raises(ValueError, match="max_seconds"):
+        train.fit(Regressor(), [regression_data()], steps=None, device="cpu", progress=False)
