@@ -168,50 +168,44 @@ def train_char_lm(text_file: str, minutes: float, out: str, resume: bool, steps:
                   checkpoint_seconds: float = 60.0) -> int:
     """The course's character-GPT recipe (the `text` benchmark's ``course_recipe``) on any UTF-8 file.
 
-    The cosine schedule is sized so that it ends when the time budget does: a
-    short timing probe measures seconds per step first.  On ``--resume`` the
-    schedule of the interrupted run is kept.  With ``steps`` the run is step-budgeted instead
-    (a step schedule, no time limit: the same command gives the same model).  The checkpoint in
-    ``out`` is saved every ``checkpoint_seconds`` and on SIGTERM, so a killed run can ``--resume``.
+    A time-budgeted run (``--minutes``): the learning rate warms up, then follows a cosine over the
+    fraction of the budget used (``fit(..., steps=None, max_seconds=...)``), so it decays fully and
+    fills the budget however busy the machine is; no step plan is guessed. ``--minutes`` counts the
+    whole run: ``--resume`` trains only what is left of it (pass a larger value to train longer).
+    With ``steps`` the run is step-budgeted instead (a step schedule, no time limit: the same command
+    gives the same model), and a resume keeps that schedule. The checkpoint in ``out`` is saved every
+    ``checkpoint_seconds`` and on SIGTERM, so a killed run can ``--resume`` where it was.
     """
     from dataclasses import replace
     from pathlib import Path
 
     from . import checkpoint
-    from .benchmarks.text import course_recipe, seconds_per_step
-    from .data.text import CharTokenizer, read_text_file, split_ids
+    from .benchmarks.text import course_recipe
+    from .data.text import CharTokenizer, read_text_file
     from .text import char_lm
-    from .text.gpt import GPT
 
     if minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {minutes}")
+    if steps is not None and steps < 1:
+        raise ValueError(f"--steps must be at least 1, got {steps}")
+    if steps is None and resume and (Path(out) / checkpoint.STATE_FILE).exists():
+        steps = checkpoint.read_state(out)["config"].get("steps")   # a step-budgeted run keeps its schedule
     text = read_text_file(text_file)
     recipe = course_recipe()
     tokenizer = CharTokenizer(text)
     config = replace(recipe.config, vocab_size=tokenizer.vocab_size)
-    seconds = minutes * 60
-    if steps is not None:
-        if steps < 1:
-            raise ValueError(f"--steps must be at least 1, got {steps}")
-        seconds = None                                      # step-budgeted: reproducible, no time limit
-    elif resume and (Path(out) / checkpoint.STATE_FILE).exists():
-        steps = checkpoint.read_state(out)["config"].get("steps")
-        if steps is None:
-            raise checkpoint.CheckpointError(f"{out} holds no schedule to resume; train afresh without --resume")
-    else:
-        runtime.set_threads(params=runtime.count_params(GPT(config)))
-        train_ids, _ = split_ids(tokenizer.encode(text), 0.1)
-        per_step = seconds_per_step(replace(recipe, config=config), train_ids, runtime.device(), max(0.5, 0.03 * seconds))
-        steps = max(10, int(0.97 * seconds / per_step))
-    budget = f"for at most {minutes:g} min ({steps} steps planned)" if seconds else f"for {steps} steps"
+    seconds = None if steps is not None else minutes * 60
+    budget = f"for {steps} steps" if steps is not None else f"for {minutes:g} min in all"
     print(f"training a character GPT on {text_file} ({len(text):,} characters) {budget}; checkpoint in {out}",
           file=sys.stderr)
-    result = char_lm.train_char_lm(text, config, steps=steps, batch=recipe.batch, lr=recipe.lr, max_seconds=seconds,
-                                   checkpoint_dir=out, resume=resume, checkpoint_seconds=checkpoint_seconds)
+    result = char_lm.train_char_lm(text, config, steps=steps, batch=recipe.batch, lr=recipe.lr, warmup=recipe.warmup,
+                                   max_seconds=seconds, checkpoint_dir=out, resume=resume,
+                                   checkpoint_seconds=checkpoint_seconds)
     print(json.dumps({"val_loss": round(result.val_loss, 4), "unigram_entropy": round(result.unigram_entropy, 4),
                       "params": result.params, "tokens_per_s": round(result.tokens_per_s), "seconds": round(result.seconds, 1),
-                      "steps": result.history.step, "planned_steps": steps, "stopped": result.history.stopped,
-                      "device": str(next(result.model.parameters()).device), "checkpoint": out}))
+                      "steps": result.history.step, "schedule": "steps" if steps is not None else "time",
+                      "stopped": result.history.stopped, "device": str(next(result.model.parameters()).device),
+                      "checkpoint": out}))
     return 0
 
 
@@ -268,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model on your own data")
     p.add_argument("model", choices=["char-lm"], help="what to train: char-lm (a character-level GPT)")
     p.add_argument("--text", required=True, help="a UTF-8 text file; its last 10%% is held out for validation")
-    p.add_argument("--minutes", type=float, default=4.0, help="wall-time budget (default 4)")
+    p.add_argument("--minutes", type=float, default=4.0,
+                   help="training-time budget of the whole run, resumes included (default 4)")
     p.add_argument("--profile", choices=runtime.PROFILES, default=None, help="model size (default: this machine's)")
     p.add_argument("--out", default="checkpoints/char-lm", help="checkpoint folder (default checkpoints/char-lm)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")

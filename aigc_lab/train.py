@@ -44,6 +44,7 @@ class History:
 
     steps: list[int] = field(default_factory=list)        # step of each logged train loss
     train_loss: list[float] = field(default_factory=list)  # mean loss since the previous log
+    lr: list[float] = field(default_factory=list)          # learning rate of the last step before each log
     evals: list[dict] = field(default_factory=list)        # {"step": s, **metrics}
     seconds: float = 0.0
     step: int = 0                                          # last completed step
@@ -65,12 +66,32 @@ def to_device(batch: Any, dev: torch.device) -> Any:
     return batch
 
 
+def cosine(progress: float, *, lr: float, min_lr_ratio: float = 0.1) -> float:
+    """Half a cosine from ``lr`` at progress 0 down to ``min_lr_ratio * lr`` at progress 1 (and after)."""
+    progress = min(1.0, progress)
+    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
 def lr_at(step: int, *, lr: float, warmup: int, total: int, min_lr_ratio: float = 0.1) -> float:
     """Linear warm-up for ``warmup`` steps, then cosine decay to ``min_lr_ratio * lr`` at ``total``."""
     if step < warmup:
         return lr * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    return cosine((step - warmup) / max(1, total - warmup), lr=lr, min_lr_ratio=min_lr_ratio)
+
+
+def lr_at_time(step: int, seconds: float, *, lr: float, warmup: int, max_seconds: float,
+               min_lr_ratio: float = 0.1) -> float:
+    """Linear warm-up for ``warmup`` steps, then cosine decay over the fraction of the time budget used.
+
+    ``seconds`` is the training time so far (of the whole run, across resumes); the rate reaches its
+    floor ``min_lr_ratio * lr`` when it reaches ``max_seconds``. A step plan guessed from a timing probe
+    cuts the cosine short on a machine slower than the probe, or ends early on a faster one; this
+    schedule decays fully and fills the budget however busy the machine is. The warm-up's own time
+    counts towards the budget (it is short), so the cosine starts a little way along.
+    """
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    return cosine(seconds / max_seconds, lr=lr, min_lr_ratio=min_lr_ratio)
 
 
 def _batches(data) -> Callable[[], Any]:
@@ -128,7 +149,7 @@ def fit(
     model: torch.nn.Module,
     data,
     *,
-    steps: int,
+    steps: int | None,
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     warmup: int = 0,
@@ -150,9 +171,16 @@ def fit(
 ) -> History:
     """Train ``model`` by AdamW on ``model.loss(batch)``; return a :class:`History`.
 
-    steps          total optimiser steps (the schedule's length)
+    steps          total optimiser steps: the length of the step schedule (warm-up, then cosine to the end)
     max_seconds    stop after this much training time, counted over the whole run: a resumed run
                    continues the clock of the run it resumes ("train for 60 s" means 60 s in all)
+    steps=None     a time-budgeted run: train until ``max_seconds`` is used, with the learning rate
+                   warming up for ``warmup`` steps and then following a cosine over the *fraction of the
+                   time budget used* (:func:`lr_at_time`), so that it reaches ``min_lr_ratio * lr`` just as
+                   the budget ends, however fast or loaded the machine. No step plan, no timing probe::
+
+                       history = fit(model, data, steps=None, max_seconds=240, lr=3e-3, warmup=100)
+                       history.stopped, history.lr[-1]      # "time", 3e-4
     amp            bf16 autocast; default on for CUDA, off for CPU
     eval_fn        ``eval_fn(model) -> {"name": value}``, called every ``eval_every`` steps and at the end
     checkpoint_dir save there at the end, every ``checkpoint_every`` steps, every ``checkpoint_seconds``
@@ -170,7 +198,9 @@ def fit(
             f"{type(model).__name__} cannot be trained by fit: it needs a method "
             "`loss(self, batch) -> scalar tensor` (the course's one training convention)."
         )
-    if steps < 1:
+    if steps is None and max_seconds is None:
+        raise ValueError("steps=None trains to a time budget: give max_seconds, or give steps")
+    if steps is not None and steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     where = distributed.place()
     next_batch = distributed.shard(_batches(data), where)
@@ -239,12 +269,26 @@ def fit(
     running = torch.zeros((), device=dev)  # summed on the device: no host sync per step
     since_log, step, started = 0, start_step, time.perf_counter()
     seconds_before, last_save = history.seconds, started   # max_seconds counts the time of earlier runs too
+    # The clock the schedule and the time limit read. Under torchrun the processes agree on one clock
+    # at log steps, so that their learning rates stay equal and they all stop at the same step.
+    clock, stop_requested = history.seconds, False
     history.stopped = "steps"
     with _sigterm_requests_a_stop() as sigterm:
         try:
-            for step in range(start_step, steps):
+            for step in range(start_step, steps) if steps is not None else itertools.count(start_step):
+                if max_seconds is not None and clock >= max_seconds:
+                    history.stopped = "time"
+                    break
+                if stop_requested:
+                    history.stopped = "terminated"
+                    break
+                if steps is not None:
+                    rate = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
+                else:
+                    rate = lr_at_time(step, clock, lr=lr, warmup=warmup, max_seconds=max_seconds,
+                                      min_lr_ratio=min_lr_ratio)
                 for group in optimizer.param_groups:
-                    group["lr"] = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
+                    group["lr"] = rate
                 batch = to_device(next_batch(), dev)
                 with precision:
                     loss = model.loss(batch) if step_module is None else step_module(batch)
@@ -262,6 +306,7 @@ def fit(
                 if (step + 1) % log_every == 0 or step + 1 == steps:  # the only host sync
                     history.steps.append(step + 1)
                     history.train_loss.append(distributed.mean_across(running).item() / since_log)
+                    history.lr.append(rate)
                     running.zero_()
                     bar.update(since_log)
                     bar.set_postfix(loss=f"{history.final_loss:.4f}")
@@ -274,22 +319,18 @@ def fit(
                     last_save = time.perf_counter()
                 if on_step_end is not None:
                     on_step_end(step + 1, model)
-                out_of_time = max_seconds is not None and history.seconds >= max_seconds
-                terminated = sigterm["stop"]
-                if where.distributed and since_log == 0:  # processes agree at log steps, so all stop together
-                    out_of_time = distributed.any_across(out_of_time, dev)
-                    terminated = distributed.any_across(terminated, dev)
-                elif where.distributed:
-                    out_of_time = terminated = False
-                if out_of_time or terminated:
-                    history.stopped = "time" if out_of_time else "terminated"
-                    break
+                if not where.distributed:
+                    clock, stop_requested = seconds_before + time.perf_counter() - started, sigterm["stop"]
+                elif since_log == 0:
+                    clock = distributed.mean_across(torch.tensor(history.seconds, device=dev)).item()
+                    stop_requested = distributed.any_across(sigterm["stop"], dev)
         except KeyboardInterrupt:
             history.stopped = "interrupted"
         finally:
             if since_log:  # flush a partial logging window
                 history.steps.append(history.step)
                 history.train_loss.append(distributed.mean_across(running).item() / since_log)
+                history.lr.append(rate)
                 bar.update(since_log)
             history.seconds = seconds_before + time.perf_counter() - started
             bar.close()

@@ -26,10 +26,15 @@ class CharLMResult:
     seconds: float
 
 
-def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, batch: int = 32, lr: float = 3e-3,
-                  max_seconds: float | None = None, device=None, seed: int = 0, checkpoint_dir=None,
+def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int | None, batch: int = 32, lr: float = 3e-3,
+                  warmup: int | None = None, max_seconds: float | None = None, device=None, seed: int = 0,
+                  checkpoint_dir=None,
                   resume: bool = False, progress: bool = True, checkpoint_seconds: float | None = 60.0) -> CharLMResult:
-    """Train a GPT on ``text`` character by character and score it on the held-out tail."""
+    """Train a GPT on ``text`` character by character and score it on the held-out tail.
+
+    ``steps=None`` trains to the time budget ``max_seconds`` with the learning rate decaying over the
+    fraction of it used (see ``train.fit``). ``warmup`` defaults to a tenth of ``steps`` (at most 100).
+    """
     runtime.seed_everything(seed)
     tokenizer = CharTokenizer(text)
     train_ids, val_ids = split_ids(tokenizer.encode(text), 0.1)
@@ -37,8 +42,10 @@ def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int, bat
     config.vocab_size = tokenizer.vocab_size
     model = GPT(config)
     runtime.set_threads(params=runtime.count_params(model))
+    if warmup is None:
+        warmup = min(100, steps // 10) if steps is not None else 100
     history = train.fit(model, LMBatches(train_ids, block=config.block_size, batch=batch, seed=seed), steps=steps,
-                        lr=lr, warmup=min(100, steps // 10), max_seconds=max_seconds, device=device,
+                        lr=lr, warmup=warmup, max_seconds=max_seconds, device=device,
                         checkpoint_dir=checkpoint_dir, checkpoint_seconds=checkpoint_seconds, resume=resume,
                         progress=progress,
                         config={"gpt": asdict(config), "chars": "".join(tokenizer.chars), "steps": steps})
