@@ -3,7 +3,8 @@
 The contract is a single method: ``model.loss(batch) -> scalar tensor``.  Sampling
 never lives here; each model has its own named sampler or ``generate``.
 
-    history = fit(model, data, steps=2000, lr=3e-3, max_seconds=60)
+    history = fit(model, data, steps=2000, lr=3e-3, max_seconds=60)      # a step schedule, stopped at 60 s
+    history = fit(model, data, steps=None, lr=3e-3, max_seconds=60)      # a schedule that fills 60 s exactly
     viz.loss_curve(history)
 
 ``data`` is either a callable returning a fresh batch (``lambda: corpus.batch(64)``)
@@ -13,6 +14,10 @@ Read ``fit`` top to bottom: set-up, then one ``for`` loop whose body is
 batch -> forward under autocast -> backward -> clip -> step, then logging,
 evaluation and checkpoints.  One hook, ``on_step_end(step, model)``, at the step
 boundary, is the only extension point.
+
+With ``checkpoint_dir`` a run survives being stopped: it saves every ``checkpoint_seconds``,
+on Ctrl-C and on SIGTERM, and ``resume=True`` continues it exactly (weights, optimiser, the
+place in the batch stream, every random generator, an EMA hook's average), as if it had never stopped.
 
 Launched by ``torchrun`` with more than one process, the same call trains data-parallel
 (see ``aigc_lab.distributed``): DDP averages gradients, each process takes its own share
