@@ -134,7 +134,7 @@ def save(directory: str | os.PathLike, model: torch.nn.Module, optimizer: torch.
     if optimizer is not None:
         optimizer_tensors, optimizer_rest = _split_optimizer_state(optimizer.state_dict())
         files["optimizer"] = _save_tensors(directory, "optimizer", step, optimizer_tensors)
-    if tensors:
+    if tensors:   # cloned: safetensors refuses tensors that share memory (a hook's tied weights)
         files["tensors"] = _save_tensors(directory, "tensors", step,
                                          {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()})
 
