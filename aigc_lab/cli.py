@@ -166,7 +166,7 @@ def readme(check_only: bool) -> int:
 # --------------------------------------------------------------------------- train / sample
 def train_char_lm(text_file: str, minutes: float, out: str, resume: bool, steps: int | None = None,
                   checkpoint_seconds: float = 60.0) -> int:
-    """The course's character-GPT recipe (the `text` benchmark's ``course_recipe``) on any UTF-8 file.
+    """The course's character-GPT recipe (``aigc_lab.text.char_lm_recipe.course_recipe``) on any UTF-8 file.
 
     A time-budgeted run (``--minutes``): the learning rate warms up, then follows a cosine over the
     fraction of the budget used (``fit(..., steps=None, max_seconds=...)``), so it decays fully and
@@ -180,7 +180,7 @@ def train_char_lm(text_file: str, minutes: float, out: str, resume: bool, steps:
     from pathlib import Path
 
     from . import checkpoint
-    from .benchmarks.text import course_recipe
+    from .text.char_lm_recipe import course_recipe
     from .data.text import CharTokenizer, read_text_file
     from .text import char_lm
 

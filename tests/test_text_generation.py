@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from aigc_lab import bench, train
-from aigc_lab.benchmarks.text import Recipe, course_recipe, reference_recipe, train_recipe
+from aigc_lab.text.char_lm_recipe import Recipe, course_recipe, reference_recipe, train_recipe
 from aigc_lab.data.text import CharTokenizer, LMBatches, unigram_entropy
 from aigc_lab.text.gpt import GPT, GPTConfig
 from aigc_lab.text.mlp_lm import MLPLanguageModel, MLPLMConfig

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from aigc_lab import checkpoint
-from aigc_lab.benchmarks.text import course_recipe
+from aigc_lab.text.char_lm_recipe import course_recipe
 from aigc_lab.text.char_lm import load_char_lm
 from conftest import ROOT
 

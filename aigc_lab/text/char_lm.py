@@ -42,12 +42,15 @@ def train_char_lm(text: str, config: GPTConfig | None = None, *, steps: int | No
     config.vocab_size = tokenizer.vocab_size
     model = GPT(config)
     runtime.set_threads(params=runtime.count_params(model))
+    # A time-budgeted run on the CPU keeps re-checking whether one thread or every core is faster (the load of a
+    # laptop changes while it trains); a step-budgeted run keeps one count, so the same command gives the same model.
+    chooser = runtime.ThreadChooser() if steps is None and runtime.device(device).type == "cpu" else None
     if warmup is None:
         warmup = min(100, steps // 10) if steps is not None else 100
     history = train.fit(model, LMBatches(train_ids, block=config.block_size, batch=batch, seed=seed), steps=steps,
                         lr=lr, warmup=warmup, max_seconds=max_seconds, device=device,
                         checkpoint_dir=checkpoint_dir, checkpoint_seconds=checkpoint_seconds, resume=resume,
-                        progress=progress,
+                        progress=progress, on_step_end=chooser,
                         config={"gpt": asdict(config), "chars": "".join(tokenizer.chars), "steps": steps})
     val_loss = evaluate_loss(model, val_ids, block=config.block_size, max_windows=None)   # the whole held-out 10%
     return CharLMResult(model, tokenizer, history, val_loss, unigram_entropy(train_ids), runtime.count_params(model),
