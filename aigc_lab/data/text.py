@@ -81,13 +81,14 @@ class LMBatches:
     """Random windows of a token stream: calling it returns ``(x, y)``, each (batch, block), y shifted by one."""
 
     def __init__(self, ids: torch.Tensor, *, block: int, batch: int, seed: int = 0):
-        if len(ids) <= block + 1:
+        if len(ids) < block + 1:                          # one window needs block inputs and a shifted target
             raise ValueError(f"a stream of {len(ids)} tokens is too short for windows of {block}")
         self.ids, self.block, self.batch = ids, block, batch
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
-        starts = torch.randint(len(self.ids) - self.block - 1, (self.batch,), generator=self.generator)
+        # a window may start at 0 .. len - block - 1, so its last target can be the stream's final token
+        starts = torch.randint(len(self.ids) - self.block, (self.batch,), generator=self.generator)
         offsets = torch.arange(self.block)
         x = self.ids[starts[:, None] + offsets]          # (B, T)
         y = self.ids[starts[:, None] + offsets + 1]      # (B, T): the next token at each position

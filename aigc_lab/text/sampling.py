@@ -65,9 +65,11 @@ def evaluate_loss(model: torch.nn.Module, ids: torch.Tensor, *, block: int, batc
     """
     model.eval()
     dev = _device_of(model)
-    starts = torch.arange(0, len(ids) - block - 1, block)[:max_windows]
-    if len(starts) == 0:
+    # A window of ``block`` inputs needs ``block + 1`` tokens (its targets are shifted by one), so a window
+    # may start at any s with s + block <= len(ids) - 1: (len(ids) - 1) // block windows fit.
+    if len(ids) < block + 1:
         raise ValueError(f"a stream of {len(ids)} tokens is too short for one window of {block}")
+    starts = torch.arange(0, len(ids) - block, block)[:max_windows]
     total, count = 0.0, 0
     for i in range(0, len(starts), batch):
         s = starts[i:i + batch]
