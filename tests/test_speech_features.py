@@ -57,6 +57,19 @@ def test_mel_filterbank_matches_librosa(n_mels, fmin, fmax, htk, norm):
     assert np.allclose(ours.numpy(), ref, atol=1e-7)
 
 
+@pytest.mark.parametrize("n_fft", [511, 401, 255, 400])
+def test_mel_filterbank_matches_librosa_for_odd_n_fft(n_fft):
+    """Bin k of an n_fft-point rfft sits at k * sr / n_fft Hz; for odd n_fft the last bin is below sr / 2."""
+    ours = F.mel_filterbank(SR, n_fft, 40)
+    ref = librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=40)
+    assert ours.shape == (40, n_fft // 2 + 1)
+    assert np.allclose(ours.numpy(), ref, atol=1e-7)
+    x = chirp(0.2)
+    mel = F.mel_spectrogram(torch.from_numpy(x), SR, n_fft, 160, 40)
+    ref_mel = librosa.feature.melspectrogram(y=x, sr=SR, n_fft=n_fft, hop_length=160, n_mels=40)
+    assert np.allclose(mel.numpy(), ref_mel, rtol=1e-5, atol=1e-9 * ref_mel.max())
+
+
 def test_mel_spectrogram_power_to_db_and_mfcc_match_librosa():
     x = chirp()
     mel = F.mel_spectrogram(torch.from_numpy(x), SR, 512, 160, 40)
