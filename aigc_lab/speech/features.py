@@ -107,7 +107,8 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int = 40, *, fmin: floa
     for white noise).
     """
     fmax = sample_rate / 2 if fmax is None else fmax
-    fft_freqs = torch.linspace(0, sample_rate / 2, n_fft // 2 + 1, dtype=torch.float64)
+    # bin k of an n_fft-point rfft is at k * sample_rate / n_fft Hz (below sample_rate / 2 when n_fft is odd)
+    fft_freqs = torch.fft.rfftfreq(n_fft, d=1.0 / sample_rate, dtype=torch.float64)     # (n_fft // 2 + 1,)
     points = mel_to_hz(torch.linspace(float(hz_to_mel(fmin, htk=htk)), float(hz_to_mel(fmax, htk=htk)), n_mels + 2,
                                       dtype=torch.float64), htk=htk)                     # (n_mels + 2,) Hz
     widths = points[1:] - points[:-1]                                                   # (n_mels + 1,)
