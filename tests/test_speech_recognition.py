@@ -96,6 +96,34 @@ def test_baum_welch_never_lowers_the_likelihood_and_the_recogniser_learns():
     assert path[0] == 0 and path[-1] == 2 and bool((path.diff() >= 0).all())   # left to right, start to end
 
 
+def test_baum_welch_history_is_the_likelihood_after_each_update():
+    """A case worked by hand: two states in a chain, one 1-D sequence [0, 0, 3], variance floor v = 0.01.
+
+    The start splits the frames as (0, 0 | 3): means 0 and 3, both variances at the floor.  The path
+    0 0 1 is the only one with any weight (0 under mean 3 costs exp(-450)), so one update sets
+    A[0, 0] = A[0, 1] = 1/2 and keeps the Gaussians.  After it, log p(x) = 3 log N(0; 0, v) + log(1/2 * 1/2);
+    before it (self_loop 0.6), log(0.6 * 0.4) would stand in place of log(1/4).
+    """
+    config = hmm.HMMConfig(n_states=2, n_features=1, self_loop=0.6, min_variance=0.01, iterations=2)
+    model = hmm.GaussianHMM.left_to_right(config)
+    x = torch.tensor([[0.0], [0.0], [3.0]], dtype=torch.float64)
+    history = model.fit([x])
+    after = (3 * -0.5 * math.log(2 * math.pi * 0.01) + math.log(0.25)) / 3
+    assert history == pytest.approx([after, after], abs=1e-9)
+    assert float(model.log_likelihood([x])[0]) / 3 == pytest.approx(history[-1], abs=1e-12)
+
+
+def test_baum_welch_history_ends_at_the_fitted_models_likelihood():
+    up = [torch.tensor([0.0, 0.0]), torch.tensor([2.0, 0.0]), torch.tensor([2.0, 2.0])]
+    data = toy_word(up, 8, 4)
+    frames = sum(len(s) for s in data)
+    for iterations in (1, 3):
+        model = hmm.GaussianHMM.left_to_right(hmm.HMMConfig(n_states=3, n_features=2))
+        history = model.fit(data, iterations)
+        assert len(history) == iterations
+        assert history[-1] == pytest.approx(float(model.log_likelihood(data).sum()) / frames, abs=1e-10)
+
+
 def test_hmm_rejects_sequences_shorter_than_its_chain():
     model = hmm.GaussianHMM.left_to_right(hmm.HMMConfig(n_states=5, n_features=2))
     with pytest.raises(ValueError, match="at least 5 frames"):
