@@ -183,16 +183,18 @@ class GaussianHMM:
         x, lengths = pad(sequences)                                              # (B, T, D), (B,)
         valid = (torch.arange(x.shape[1])[None] < lengths[:, None]).double()     # (B, T)
         history = []
-        for _ in range(iterations or self.config.iterations):
+        n_iterations = iterations or self.config.iterations
+        for iteration in range(n_iterations):
             # E step: state posteriors gamma (B, T, N) and expected transitions xi summed to (N, N)
             log_b = self.log_emissions(x)
             log_alpha, log_px = forward(self.log_pi, self.log_A, log_b, lengths, self.log_final)
+            if iteration > 0:       # log p(x) of the parameters the previous update gave: that update's result
+                history.append(float(log_px.sum() / lengths.sum()))
             log_beta = backward(self.log_A, log_b, lengths, self.log_final)
             gamma = (log_alpha + log_beta - log_px[:, None, None]).exp() * valid[:, :, None]
             log_xi = (log_alpha[:, :-1, :, None] + self.log_A + (log_b[:, 1:] + log_beta[:, 1:])[:, :, None, :]
                       - log_px[:, None, None, None])                            # (B, T-1, N, N)
             xi = (log_xi.exp() * valid[:, 1:, None, None]).sum(dim=(0, 1))
-            history.append(float(log_px.sum() / lengths.sum()))
             # M step: weighted averages (transitions that were impossible stay impossible)
             self.log_pi = (gamma[:, 0].sum(0) / len(sequences)).log()
             self.log_A = (xi / xi.sum(1, keepdim=True).clamp(min=1e-300)).log()
@@ -200,6 +202,8 @@ class GaussianHMM:
             self.means = torch.einsum("btn,btd->nd", gamma, x) / weight
             second = torch.einsum("btn,btd->nd", gamma, x ** 2) / weight
             self.variances = (second - self.means ** 2).clamp(min=self.config.min_variance)
+        if n_iterations > 0:        # the last update's result needs one more forward pass
+            history.append(float(self.log_likelihood(sequences).sum() / lengths.sum()))
         return history
 
 
