@@ -233,3 +233,27 @@ def test_ema_on_a_hand_worked_case():
     with pytest.raises(ValueError, match="decay"):
         EMA(model, decay=1.0)
 
+
+def _count_gradients(module: torch.nn.Module) -> list[int]:
+    """A counter per parameter of how many times a backward pass accumulated into its ``.grad``."""
+    counts = [0] * len(list(module.parameters()))
+    for i, p in enumerate(module.parameters()):
+        p.register_post_accumulate_grad_hook(lambda _p, i=i: counts.__setitem__(i, counts[i] + 1))
+    return counts
+
+
+@pytest.mark.parametrize("g_steps", [1, 2])
+def test_generator_steps_leave_the_discriminator_frozen(g_steps):
+    """D's gradients come from its own step only (with R1 too); G's from its steps only; D trainable again after."""
+    torch.manual_seed(0)
+    digits = load_digits(16)
+    config = DCGANConfig(classes=10, **SMALL)
+    G, D = Generator(config), Discriminator(config)
+    d_counts, g_counts = _count_gradients(D), _count_gradients(G)
+    after_step = []
+    train_gan(G, D, shuffled_batches(digits.x_train, digits.y_train, 8), steps=3, g_steps=g_steps, r1_gamma=1.0,
+              progress=False, device="cpu", on_step_end=lambda step, G, D: after_step.append(list(d_counts)))
+    assert after_step == [[1] * len(d_counts), [2] * len(d_counts), [3] * len(d_counts)]
+    assert g_counts == [3 * g_steps] * len(g_counts)
+    assert all(p.requires_grad for p in D.parameters())
+

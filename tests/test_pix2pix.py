@@ -56,6 +56,22 @@ def test_a_tiny_run_learns():
     assert after > 0.6 and after > before + 0.3
 
 
+def test_generator_step_leaves_the_discriminator_frozen():
+    """Each step accumulates into D's gradients once (its own step) and into G's once; D trainable again after."""
+    torch.manual_seed(0)
+    x, y = paired_shapes(16, seed=0)
+    model = Pix2Pix(Pix2PixConfig(width=4, disc_width=4, depth=2))
+    counts = {"D": [0] * len(list(model.discriminator.parameters())),
+              "G": [0] * len(list(model.generator.parameters()))}
+    for name, part in (("D", model.discriminator), ("G", model.generator)):
+        for i, p in enumerate(part.parameters()):
+            p.register_post_accumulate_grad_hook(lambda _p, c=counts[name], i=i: c.__setitem__(i, c[i] + 1))
+    train_pix2pix(model, lambda: (x[:8], y[:8]), steps=3, log_every=1)
+    assert counts["D"] == [3] * len(counts["D"])
+    assert counts["G"] == [3] * len(counts["G"])
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
 def test_bad_input_fails_clearly():
     model = Pix2Pix(Pix2PixConfig(width=4, disc_width=4, depth=3))
     with pytest.raises(ValueError, match="divisible"):
