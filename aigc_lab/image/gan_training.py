@@ -171,8 +171,10 @@ def train_gan(
             loss_d.backward()
             opt_d.step()
 
-            # 2. generator: make D call the fakes real (only G's optimiser steps). The first step reuses
-            #    the fakes of step 1, now scored by the updated D; further steps draw fresh ones.
+            # 2. generator: make D call the fakes real. The first step reuses the fakes of step 1, now
+            #    scored by the updated D; further steps draw fresh ones. D is frozen: gradients flow
+            #    through it to G, but none are computed for its own weights.
+            D.requires_grad_(False)
             for k in range(g_steps):
                 with precision:
                     if k > 0:
@@ -185,6 +187,7 @@ def train_gan(
                 opt_g.zero_grad(set_to_none=True)
                 loss_g.backward()
                 opt_g.step()
+            D.requires_grad_(True)
             if average is not None:
                 average.update(step + 1, G)                              # avg <- decay avg + (1 - decay) G
 

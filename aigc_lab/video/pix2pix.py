@@ -131,11 +131,13 @@ def train_pix2pix(model: Pix2Pix, data, *, steps: int, lr: float = 2e-4, betas: 
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
+        model.discriminator.requires_grad_(False)                 # D frozen: no gradients for its weights
         with runtime.autocast(dev):                               # 2. G: fool the (updated) D, stay close in L1
             losses = model.generator_losses(source, target, fake)
         opt_g.zero_grad(set_to_none=True)
         losses["total"].backward()
         opt_g.step()
+        model.discriminator.requires_grad_(True)
         if (step + 1) % log_every == 0 or step + 1 == steps:
             history.steps.append(step + 1)
             history.l1.append(losses["l1"].item())
