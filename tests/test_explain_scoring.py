@@ -144,6 +144,16 @@ def test_seed_variance_by_hand():
         scoring.seed_variance(torch.ones(1, 3))
 
 
+def test_seed_variance_sees_a_sign_flip():
+    """Two runs that agree on magnitudes but flip every sign disagree completely: after scaling to a mean absolute
+    value of 1 they are x and -x, whose variance per feature is (2x)^2 / 2, so the mean is 2 mean(x^2) >= 2."""
+    g = torch.Generator().manual_seed(0)
+    m = torch.randn(3, 5, generator=g)
+    assert scoring.seed_variance(torch.stack([m, -m])) >= 2.0
+    assert scoring.seed_variance(torch.tensor([[1.0, -2.0], [-1.0, 2.0]])) == pytest.approx(20 / 9)   # 2 mean(x^2), x = (2/3, -4/3)
+    assert scoring.seed_variance(torch.stack([m, 3 * m])) == pytest.approx(0.0, abs=1e-12)  # same signs, other scale
+
+
 # --------------------------------------------------------------------------- the evaluation harness
 def test_evaluate_scores_a_perfect_and_a_random_method():
     # a "model" whose probability of class 1 is the mean of the features marked as evidence
