@@ -221,12 +221,14 @@ def seed_variance(maps: torch.Tensor) -> float:
     """Run-to-run variance of one explanation: ``maps`` (runs, *feature shape) from different seeds.
 
     Each map is first scaled so that its absolute values average 1 (methods differ in
-    scale); the result is the variance across runs, averaged over features: 0 for a
-    deterministic method, growing as runs disagree.
+    scale), keeping its signs; the result is the variance across runs, averaged over
+    features: 0 for a deterministic method, growing as runs disagree.  A feature whose
+    sign flips between runs (for, then against the class) counts as disagreement: two
+    maps equal up to sign give 2 mean(x^2) >= 2.
     """
     if maps.shape[0] < 2:
         raise ValueError("need at least two runs to measure their variance")
-    flat = maps.reshape(maps.shape[0], -1).abs().double()
-    scale = flat.mean(dim=1, keepdim=True)
+    flat = maps.reshape(maps.shape[0], -1).double()                    # (runs, features), signed
+    scale = flat.abs().mean(dim=1, keepdim=True)
     flat = flat / torch.where(scale == 0, torch.ones_like(scale), scale)
     return float(flat.var(dim=0, unbiased=True).mean())
