@@ -37,6 +37,35 @@ def test_fedavg_by_hand():
     assert torch.allclose(avg["b"], torch.tensor(4.0))
 
 
+def test_fedavg_rounds_integer_buffers_to_the_nearest_integer():
+    """Integer buffers (BatchNorm's num_batches_tracked) take the weighted mean rounded to the nearest integer
+    (halves to even), not truncated: clients that all hold 7 must give 7, not 6.9999... cast down to 6."""
+    for weights in ([1, 1, 1], [0.3, 0.7, 1.0], [1, 2, 4]):
+        for value in (6, 7, 10, 100):
+            states = [{"n": torch.tensor(value)} for _ in weights]
+            avg = privacy.fedavg(states, weights)["n"]
+            assert avg.dtype == torch.int64 and int(avg) == value
+    states = [{"n": torch.tensor(3)}, {"n": torch.tensor(4)}]
+    assert int(privacy.fedavg(states, [1, 3])["n"]) == 4                  # 3.75 -> 4
+    assert int(privacy.fedavg(states, [3, 1])["n"]) == 3                  # 3.25 -> 3
+    assert int(privacy.fedavg(states, [1, 1])["n"]) == 4                  # 3.5 -> 4 (half to even)
+
+
+def test_fedavg_of_batchnorm_models():
+    torch.manual_seed(0)
+    clients = []
+    for batches in (6, 7, 8):
+        model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+        for _ in range(batches):
+            model(torch.randn(8, 3))
+        clients.append(model.state_dict())
+    avg = privacy.fedavg(clients, [1, 1, 1])
+    assert int(avg["1.num_batches_tracked"]) == 7
+    expected = (clients[0]["1.running_mean"] + clients[1]["1.running_mean"] + clients[2]["1.running_mean"]) / 3
+    assert torch.allclose(avg["1.running_mean"], expected)
+    torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)).load_state_dict(avg)
+
+
 def test_dp_step_without_noise_clips_each_example():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
