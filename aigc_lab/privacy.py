@@ -78,8 +78,18 @@ def dp_sgd_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, cli
 
 def fedavg(client_states: list[dict[str, torch.Tensor]], weights) -> dict[str, torch.Tensor]:
     """The weighted mean of the clients' state dicts; ``weights`` (e.g. each client's number of
-    examples) are normalised to sum to one. Only the weights travel, never the data."""
+    examples) are normalised to sum to one. Only the weights travel, never the data.
+
+    Integer and boolean entries (BatchNorm's ``num_batches_tracked``) take the weighted mean
+    rounded to the nearest integer (halves to even, ``torch.round``): casting it down would
+    turn three clients' 7, averaged as 6.999..., into 6.
+    """
     w = torch.as_tensor(weights, dtype=torch.float64)
     w = w / w.sum()
-    return {k: sum(wi * s[k].double() for wi, s in zip(w, client_states)).to(client_states[0][k].dtype)
-            for k in client_states[0]}
+    averaged = {}
+    for k, first in client_states[0].items():
+        mean = sum(wi * s[k].double() for wi, s in zip(w, client_states))
+        if not first.is_floating_point():
+            mean = torch.round(mean)                   # integer buffers: nearest integer, not truncation
+        averaged[k] = mean.to(first.dtype)
+    return averaged
