@@ -1,4 +1,5 @@
 """Tests for aigc_lab/privacy.py."""
+import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
@@ -14,6 +15,26 @@ def test_masking_removes_emails_and_phones():
 def test_masking_leaves_plain_text_alone():
     text = "The model has 128 hidden units and scored 97.5% on 450 digits."
     assert privacy.mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 0958", "(555) 123-4567", "555-123-4567", "555.123.4567",
+                                   "+1 (555) 123-4567", "+86 138 0013 8000", "13800138000", "01.23.45.67.89",
+                                   "+49 30 1234567", "020 7946 0958", "+33 1 23 45 67 89"])
+def test_masking_finds_phone_numbers_in_several_formats(phone):
+    assert privacy.mask_personal_data(f"Call {phone} today.") == "Call [PHONE] today."
+
+
+@pytest.mark.parametrize("text", ["Booked on 2024-03-15, paid 15.03.2024.", "Due 2024/03/15 or 15-03-2024.",
+                                  "It cost 1,234.56 or $12,000 in all.", "Budget: $1200000, or 1234567.89 euros.",
+                                  "Total 12,345,678.90 and €2500000.", "The server is at 192.168.1.20, port 8080.",
+                                  "Gateway 10.0.0.1 and 255.255.255.0."])
+def test_masking_leaves_dates_amounts_and_ip_addresses_alone(text):
+    assert privacy.mask_personal_data(text) == text
+
+
+def test_masking_a_phone_beside_a_date_and_an_amount():
+    text = "On 2024-03-15 we paid $12,000; call 555-123-4567 from 192.168.1.20."
+    assert privacy.mask_personal_data(text) == "On 2024-03-15 we paid $12,000; call [PHONE] from 192.168.1.20."
 
 
 def test_auc_by_hand():
