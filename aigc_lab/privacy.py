@@ -18,14 +18,31 @@ from torch.func import functional_call, grad, vmap
 
 # name@domain.tld, the usual characters on each side of the @
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# optional +country code, then 7 to 15 digits that may be split by spaces, dots, dashes or brackets
-PHONE = re.compile(r"(?<![\w])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,14}(?![\w])")
+# optional +country code, then 7 to 15 digits that may be split by spaces, dots, dashes or brackets;
+# not the tail of a longer number (1,234,567) nor an amount after a currency sign ($1200000)
+PHONE = re.compile(r"(?<![\w,.$€£¥])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d(?:[\s.-]?\d){6,14}(?![\w])")
+# digit runs that fit PHONE's shape but are something else, each tried on the whole candidate
+NOT_PHONE = (
+    re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}"),      # a date, year first: 2024-03-15, 2024.03.15
+    re.compile(r"\d{1,2}([-./])\d{1,2}\1\d{4}"),      # a date, year last: 15.03.2024, 03-15-2024
+    re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),            # an IPv4 address: 192.168.1.20
+    re.compile(r"[\d\s]+\.\d{1,2}"),                   # a decimal amount: 1234567.89, 1 234 567.89
+)
+
+
+def _mask_phone(match: re.Match) -> str:
+    candidate = match.group()
+    return candidate if any(p.fullmatch(candidate) for p in NOT_PHONE) else "[PHONE]"
 
 
 def mask_personal_data(text: str) -> str:
-    """Replace every e-mail address with ``[EMAIL]`` and every phone number with ``[PHONE]``."""
+    """Replace every e-mail address with ``[EMAIL]`` and every phone number with ``[PHONE]``.
+
+    Dates (2024-03-15, 15.03.2024), IPv4 addresses, decimal amounts and amounts after a
+    currency sign have a phone's digits but are left alone.
+    """
     text = EMAIL.sub("[EMAIL]", text)        # e-mails first: their digits must not look like phones
-    return PHONE.sub("[PHONE]", text)
+    return PHONE.sub(_mask_phone, text)
 
 
 def membership_inference_auc(member_losses, non_member_losses) -> float:
