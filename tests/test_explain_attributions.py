@@ -35,7 +35,7 @@ def test_gradient_methods_on_a_linear_model_by_hand():
     assert attributions.saliency(model, x, 0).tolist() == [[1.0, 2.0, 0.5]]
     assert attributions.gradient_x_input(model, x, 0).tolist() == [[2.0, -2.0, -2.0]]
     # on a linear model integrated gradients is exactly (x - x') * w, whatever the rule with weights adding to 1
-    for method in ("riemann_left", "riemann_middle", "gausslegendre"):
+    for method in ("riemann_left", "riemann_middle", "riemann_trapezoid", "gausslegendre"):
         ig = attributions.integrated_gradients(model, x, 1, steps=4, method=method)
         assert torch.allclose(ig, torch.tensor([[0.0, 3.0, 4.0]], dtype=torch.float64))
 
@@ -44,22 +44,51 @@ def test_path_points_weights():
     for method in attributions.IG_METHODS:
         alphas, weights = attributions.path_points(8, method)
         assert len(alphas) == len(weights) == 8 and (alphas >= 0).all() and (alphas <= 1).all()
-        # captum's trapezoid rule halves the two end weights of 1/n, so its weights add up to 1 - 1/n
-        expected = 1 - 1 / 8 if method == "riemann_trapezoid" else 1.0
-        assert float(weights.sum()) == pytest.approx(expected)
+        assert float(weights.sum()) == pytest.approx(1.0)        # every rule integrates a constant exactly
     assert attributions.path_points(2, "riemann_middle")[0].tolist() == [0.25, 0.75]
     with pytest.raises(ValueError):
         attributions.path_points(8, "simpson")
 
 
+def test_trapezoid_weights_over_n_intervals():
+    """n points 0, 1/(n-1), ..., 1 cut [0, 1] into n - 1 intervals: weights 1/(n-1), the two ends halved."""
+    alphas, weights = attributions.path_points(5, "riemann_trapezoid")
+    assert alphas.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert weights.tolist() == [0.125, 0.25, 0.25, 0.25, 0.125]
+
+
+def _quadratic(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3) -> (B, 2) scores, each a quadratic in x: its gradient is linear along any straight path."""
+    a = torch.tensor([[1.0, -0.5, 0.2], [-0.5, 2.0, 0.0], [0.2, 0.0, -1.0]], dtype=x.dtype)
+    quadratic = ((x @ a) * x).sum(1)
+    return torch.stack([quadratic + x @ torch.tensor([0.3, -1.0, 2.0], dtype=x.dtype), -quadratic + x[:, 0]], 1)
+
+
+@pytest.mark.parametrize("steps", [2, 5, 16])
+def test_trapezoid_integrated_gradients_is_complete_on_a_quadratic_model(steps):
+    """The trapezoid rule is exact for a linear integrand, so the attributions add up to F(x) - F(x') exactly."""
+    generator = torch.Generator().manual_seed(0)
+    x, baseline = torch.randn(4, 3, generator=generator, dtype=torch.float64), torch.randn(1, 3, generator=generator,
+                                                                                        dtype=torch.float64)
+    for target in (0, 1):
+        ig = attributions.integrated_gradients(_quadratic, x, target, baseline=baseline, steps=steps,
+                                               method="riemann_trapezoid")
+        gap = attributions.completeness_gap(_quadratic, x, target, ig, baseline=baseline)
+        assert torch.allclose(gap, torch.zeros(4, dtype=torch.float64), atol=1e-12)
+
+
 # --------------------------------------------------------------------------- parity with captum
 @pytest.mark.parametrize("method", attributions.IG_METHODS)
 def test_integrated_gradients_matches_captum(method):
+    """Equal to captum for every rule but the trapezoid, where captum weights n points by 1/n (ends halved),
+    adding up to 1 - 1/n; ours weights them by 1/(n-1), adding up to 1: ours = captum's * n / (n - 1)."""
     model, (x, baseline) = _mlp(), _inputs()
     target = torch.tensor([0, 2, 1, 2])
     mine = attributions.integrated_gradients(model, x, target, baseline=baseline, steps=20, method=method,
                                              internal_batch=12)      # several chunks of path points
     theirs = wrappers.captum_integrated_gradients(model, x, target, baseline=baseline, steps=20, method=method)
+    if method == "riemann_trapezoid":
+        theirs = theirs * 20 / 19
     assert torch.allclose(mine, theirs, atol=1e-10)
 
 
