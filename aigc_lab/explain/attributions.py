@@ -10,8 +10,9 @@ inputs (B, ...) to class scores (B, classes), such as a model's logits:
 For a text model the input is a sentence's word embeddings, not its word ids (which
 have no gradient); ``embedding_forward`` turns a model that reads ids into a function
 of embeddings.  ``tests/test_explain_attributions.py`` checks integrated gradients
-against captum's ``IntegratedGradients`` for every quadrature rule, and the
-completeness axiom (attributions add up to F(x) - F(baseline)).
+against captum's ``IntegratedGradients`` for every quadrature rule (captum's trapezoid
+weights add up to 1 - 1/n, ours to 1), and the completeness axiom (attributions add up
+to F(x) - F(baseline)).
 """
 from __future__ import annotations
 
@@ -63,10 +64,15 @@ def gradient_x_input(forward: Forward, x: torch.Tensor, target, baseline: torch.
 def path_points(steps: int, method: str = "riemann_middle") -> tuple[torch.Tensor, torch.Tensor]:
     """Where along the path to evaluate the gradient (alphas in [0, 1]) and each point's weight.
 
-    The same rules as captum (``captum.attr._utils.approximation_methods``):
-    left, right and middle Riemann sums (weight 1/steps each); captum's trapezoid
-    (alphas 0 .. 1 inclusive, the two end weights halved); and Gauss-Legendre
-    quadrature, exact for polynomials of degree below 2 * steps.
+    The rules of captum (``captum.attr._utils.approximation_methods``): left, right and
+    middle Riemann sums (weight 1/steps each); the trapezoid rule (alphas 0 .. 1
+    inclusive); and Gauss-Legendre quadrature, exact for polynomials of degree below
+    2 * steps.  Every rule's weights add up to 1, so a constant gradient integrates exactly.
+
+    The trapezoid rule's ``steps`` points cut [0, 1] into ``n = steps - 1`` intervals:
+    weight 1/n each, halved at the two ends, exact when the gradient is linear along the
+    path (a quadratic model).  captum weights its n points by 1/n (ends halved), which adds
+    up to 1 - 1/n: its trapezoid attributions are ours times (steps - 1) / steps.
     """
     if method not in IG_METHODS:
         raise ValueError(f"method must be one of {IG_METHODS}, not {method!r}")
@@ -81,6 +87,7 @@ def path_points(steps: int, method: str = "riemann_middle") -> tuple[torch.Tenso
         alphas = (torch.arange(steps, dtype=torch.float64) + 0.5) / steps
     elif method == "riemann_trapezoid":
         alphas = torch.linspace(0, 1, steps, dtype=torch.float64)
+        weights = torch.full((steps,), 1.0 / (steps - 1), dtype=torch.float64)   # steps - 1 intervals
         weights[0] /= 2
         weights[-1] /= 2
     else:  # Gauss-Legendre nodes and weights on [-1, 1], mapped to [0, 1]
