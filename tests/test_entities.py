@@ -182,3 +182,17 @@ def test_tagger_handles_characters_with_bmes_and_autocast_on_cpu():
         loss = model.loss((ids, tags))
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
     assert [len(p) for p in decode(model, ids)] == [len(s.text) for s in corpus.train[:4]]
+
+
+@pytest.mark.parametrize("use_crf", [False, True])
+def test_tagger_rejects_an_all_padding_row_by_name(use_crf):
+    """A sentence with no token cannot be packed for the LSTM (nor scored by the CRF): say which row it is."""
+    torch.manual_seed(0)
+    model = BiLSTMTagger(TaggerConfig(10, 4, use_crf=use_crf))
+    ids = torch.tensor([[3, 4, 5], [0, 0, 0], [6, 0, 0]])
+    tags = torch.tensor([[1, 2, 0], [0, 0, 0], [3, 0, 0]])
+    with pytest.raises(ValueError, match=r"row 1 .*all padding"):
+        model.loss((ids, tags))
+    with pytest.raises(ValueError, match=r"row 1 .*all padding"):
+        decode(model, ids)
+    assert torch.isfinite(model.loss((ids[[0, 2]], tags[[0, 2]])))

@@ -171,3 +171,35 @@ def test_both_models_train_and_decode_under_bf16_autocast():
             tokens, attention = greedy_decode(model, src[:4], max_len=5)
             ids, _ = beam_search(model, src[0], beam=2, max_len=5)
         assert len(tokens) == 4 and attention[0].dtype == torch.float32 and len(ids) <= 5
+
+
+# --------------------------------------------------------------------------- all-padding sources (issue 17)
+def _models_with_an_empty_source():
+    from aigc_lab.text.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    torch.manual_seed(0)
+    src = torch.tensor([[5, 6, 7], [PAD, PAD, PAD], [8, PAD, PAD]])       # row 1 holds no token at all
+    tgt = torch.tensor([[BOS, 5, EOS], [BOS, 6, EOS], [BOS, 7, EOS]])
+    return src, tgt, (Seq2Seq(Seq2SeqConfig(12, 12, emb=16, hidden=24)), _toy_transformer())
+
+
+def test_an_all_padding_source_row_is_rejected_by_name():
+    """Attention over a source with no token has nothing to look at (softmax over all -inf: NaN)."""
+    src, tgt, models = _models_with_an_empty_source()
+    for model in models:
+        with pytest.raises(ValueError, match=r"source row 1 .*all padding"):
+            model.loss((src, tgt))
+        with pytest.raises(ValueError, match=r"source row 1 .*all padding"):
+            greedy_decode(model, src, max_len=3)
+        assert torch.isfinite(model.loss((src[[0, 2]], tgt[[0, 2]])))     # the other rows are fine
+
+
+def test_the_transformer_docstring_names_the_recurrent_models_layer():
+    """transformer_mt says it decodes like the recurrent model: that model is built from LSTMs, not GRUs."""
+    from aigc_lab.text import seq2seq, transformer_mt
+    from aigc_lab.text.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    layers = {type(m) for m in Seq2Seq(Seq2SeqConfig(12, 12, emb=8, hidden=8)).modules()}
+    assert nn.LSTM in layers and nn.GRU not in layers and nn.GRUCell not in layers
+    assert "GRU" not in transformer_mt.__doc__ and "LSTM" in transformer_mt.__doc__
+    assert "GRU" not in seq2seq.__doc__
