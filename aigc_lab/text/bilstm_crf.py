@@ -40,6 +40,14 @@ class TaggerConfig:
     use_crf: bool = True       # a CRF layer on top (True) or an independent softmax per token (False)
 
 
+def reject_empty_rows(mask: torch.Tensor) -> None:
+    """Raise a clear error for a sentence with no token: the LSTM cannot pack a length of 0."""
+    empty = (~mask.any(dim=1)).nonzero().flatten().tolist()
+    if empty:
+        raise ValueError(f"row {empty[0]} is all padding (id 0); rows {empty} hold no token: "
+                         f"drop empty sentences before tagging")
+
+
 class BiLSTMTagger(nn.Module):
     def __init__(self, config: TaggerConfig):
         super().__init__()
@@ -53,6 +61,7 @@ class BiLSTMTagger(nn.Module):
     def emissions(self, ids: torch.Tensor) -> torch.Tensor:
         """(B, T) ids -> (B, T, num_tags) per-token tag scores."""
         mask = ids != 0
+        reject_empty_rows(mask)
         if self.training and self.config.word_dropout > 0:
             drop = (torch.rand(ids.shape, device=ids.device) < self.config.word_dropout) & mask
             ids = ids.masked_fill(drop, 1)
@@ -83,6 +92,7 @@ def decode(model: BiLSTMTagger, ids: torch.Tensor, *, batch: int = 256) -> list[
     model.eval()
     dev = next(model.parameters()).device
     paths: list[list[int]] = []
+    reject_empty_rows(ids != 0)                       # here, so the error names the row of ``ids``, not of a chunk
     for i in range(0, len(ids), batch):
         chunk = ids[i:i + batch].to(dev)
         mask = chunk != 0

@@ -88,6 +88,18 @@ def pair_batches(src: torch.Tensor, tgt: torch.Tensor, batch: int, *, seed: int 
 
 
 # --------------------------------------------------------------------------- the model
+def reject_empty_rows(mask: torch.Tensor, what: str = "source") -> None:
+    """Raise a clear error for a row of ``mask`` (B, S), True at real tokens, that holds no token at all.
+
+    Attention over such a row has nothing to look at: a softmax over scores that are all
+    -inf is NaN, and the NaN would spread through the whole batch's loss.
+    """
+    empty = (~mask.any(dim=1)).nonzero().flatten().tolist()
+    if empty:
+        raise ValueError(f"{what} row {empty[0]} is all padding (<pad> = {PAD}); rows {empty} hold no token: "
+                         f"drop empty sentences before batching")
+
+
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each row's first ``lengths[b]`` positions and leave its padding where it is.
 
@@ -129,7 +141,8 @@ class Seq2Seq(nn.Module):
     def start(self, src: torch.Tensor) -> dict[str, torch.Tensor]:
         """Encode (B, S) source ids; return the decoder's starting state (every tensor has batch first)."""
         mask = src.ne(PAD)                                                    # (B, S) True at real tokens
-        lengths = mask.sum(1).clamp(min=1)                                    # (B,)
+        reject_empty_rows(mask)
+        lengths = mask.sum(1)                                                 # (B,) at least 1 each
         x = self.drop(self.src_emb(src))                                      # (B, S, emb)
         fwd, _ = self.enc_forward(x)                                          # (B, S, h); pads come last, so
         bwd, _ = self.enc_backward(reverse_padded(x, lengths))                # they never reach a real position

@@ -17,7 +17,8 @@ them explicitly for the heat-maps; ``tests/test_translation.py`` checks both pat
 against ``nn.MultiheadAttention``.
 
 The model offers ``start(src)`` and ``step(state, y)``, so ``seq2seq.greedy_decode``
-and ``seq2seq.beam_search`` decode it exactly as they decode the GRU model.
+and ``seq2seq.beam_search`` decode it exactly as they decode the LSTM model
+(``seq2seq.Seq2Seq``).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .seq2seq import PAD
+from .seq2seq import PAD, reject_empty_rows
 
 
 @dataclass
@@ -157,6 +158,7 @@ class TransformerMT(nn.Module):
     def encode(self, src: torch.Tensor):
         """(B, S) source ids -> memory (B, S, d) and the padding mask (B, S), True at pads."""
         src_pad = src.eq(PAD)
+        reject_empty_rows(~src_pad)                   # a row of pads only would give NaN attention
         x = self._embed(self.src_emb, src)
         for layer in self.encoder:
             x = layer(x, src_pad)
