@@ -144,6 +144,41 @@ def test_ctc_loss_from_scratch_matches_torch_value_and_gradient(target):
     assert torch.allclose(grad_ours, grad_ref, atol=1e-10)
 
 
+@pytest.mark.parametrize("frames", [1, 2, 5])
+def test_ctc_loss_of_an_empty_target_is_all_blanks(frames):
+    """A silent clip: the only path is blank at every frame, so the loss is -sum_t log y_t[blank]."""
+    g = torch.Generator().manual_seed(frames)
+    logits = torch.randn(frames, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    log_probs = logits.log_softmax(-1)
+    ours = decoding.ctc_loss(log_probs, [])
+    assert torch.allclose(ours, -log_probs[:, decoding.BLANK].sum(), atol=1e-12)
+    ref = F.ctc_loss(log_probs[:, None], torch.zeros(1, 0, dtype=torch.long), torch.tensor([frames]),
+                     torch.tensor([0]), reduction="sum")
+    (grad_ours,) = torch.autograd.grad(ours, logits, retain_graph=True)
+    (grad_ref,) = torch.autograd.grad(ref, logits)
+    assert torch.allclose(ours, ref, atol=1e-10) and torch.allclose(grad_ours, grad_ref, atol=1e-10)
+
+
+def test_ctc_loss_matches_torch_on_a_batch_of_mixed_lengths():
+    """Several clips of different lengths, with empty, length-one and repeated-label targets: per element
+    (reduction="none") and F.ctc_loss's default ("mean": each loss over its target length, at least 1)."""
+    g = torch.Generator().manual_seed(0)
+    targets = [[], [2], [1, 1], [3, 3, 3], [1, 2, 1, 2], [], [2, 2]]
+    frames = [2, 1, 3, 7, 9, 6, 5]                  # each at least the target's length plus its repeats
+    T, V = max(frames), 4
+    log_probs = torch.randn(T, len(targets), V, generator=g, dtype=torch.float64).log_softmax(-1)   # (T, B, V)
+    padded = torch.zeros(len(targets), max(map(len, targets)), dtype=torch.long)
+    for b, t in enumerate(targets):
+        padded[b, :len(t)] = torch.tensor(t, dtype=torch.long)
+    input_lengths, target_lengths = torch.tensor(frames), torch.tensor([len(t) for t in targets])
+    ours = torch.stack([decoding.ctc_loss(log_probs[:frames[b], b], t) for b, t in enumerate(targets)])
+    none = F.ctc_loss(log_probs, padded, input_lengths, target_lengths, reduction="none")
+    assert torch.isfinite(none).all()
+    assert torch.allclose(ours, none, atol=1e-10)
+    default = F.ctc_loss(log_probs, padded, input_lengths, target_lengths)
+    assert torch.allclose((ours / target_lengths.clamp(min=1)).mean(), default, atol=1e-10)
+
+
 def test_ctc_loss_rejects_a_blank_in_the_target():
     with pytest.raises(ValueError, match="blank"):
         decoding.ctc_loss(torch.zeros(4, 3).log_softmax(-1), [1, 0, 2])
