@@ -85,6 +85,7 @@ def ctc_loss(log_probs: torch.Tensor, target, blank: int = BLANK) -> torch.Tenso
 
     Valid paths end on the last character or the final blank: the loss is
     ``-logsumexp(alpha_T[S-1], alpha_T[S-2])``.  Differentiable (autograd flows through it).
+    An empty target (a silent clip) leaves ``l' = [blank]``: the loss is ``-sum_t log y_t[blank]``.
     If T is too short for the target the loss is about 1e30 (``F.ctc_loss`` says inf).
     """
     target = [int(c) for c in target]
@@ -104,7 +105,7 @@ def ctc_loss(log_probs: torch.Tensor, target, blank: int = BLANK) -> torch.Tenso
     for t in range(1, T):
         stay = alpha
         step = torch.cat([impossible[None], alpha[:-1]])
-        skip = torch.where(can_skip, torch.cat([impossible.expand(2), alpha[:-2]]), impossible)
+        skip = torch.where(can_skip, torch.cat([impossible.expand(min(2, S)), alpha[:-2]]), impossible)  # (S,)
         alpha = torch.logsumexp(torch.stack([stay, step, skip]), dim=0) + emit[t]
     return -torch.logsumexp(alpha[-2:] if S > 1 else alpha, dim=0)
 
