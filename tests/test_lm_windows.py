@@ -1,11 +1,16 @@
-"""Language-model windows at their boundaries (issue 17, defect 6): every full window of a stream is scored,
-and the random training windows reach the stream's final token without reading past it.  Fast, CPU only."""
+"""Language-model inputs at their edges (issue 17): every full window of a stream is scored, the random
+training windows reach the stream's final token without reading past it (defect 6), and every language
+model takes non-contiguous slices of a tensor (``ids[:, :-1], ids[:, 1:]``).  Fast, CPU only."""
 from __future__ import annotations
 
 import pytest
 import torch
 
 from aigc_lab.data.text import LMBatches
+from aigc_lab.text.gpt import GPT, GPTConfig
+from aigc_lab.text.mlp_lm import MLPLanguageModel, MLPLMConfig
+from aigc_lab.text.ngram import NGramLanguageModel
+from aigc_lab.text.rnn_lm import RNNConfig, RNNLanguageModel
 from aigc_lab.text.sampling import evaluate_loss
 
 
@@ -64,3 +69,25 @@ def test_lm_batches_reach_the_final_token(n, block):
 def test_lm_batches_reject_streams_without_one_window(n):
     with pytest.raises(ValueError, match="too short"):
         LMBatches(torch.arange(n), block=4, batch=2)
+
+
+# --------------------------------------------------------------------------- non-contiguous inputs
+VOCAB = 11
+
+
+@pytest.mark.parametrize("make", [
+    lambda: GPT(GPTConfig(vocab_size=VOCAB, block_size=16, n_layer=1, n_head=2, n_embd=16)),
+    lambda: RNNLanguageModel(RNNConfig(vocab_size=VOCAB, cell="lstm", n_embd=8, hidden=16)),
+    lambda: MLPLanguageModel(MLPLMConfig(vocab_size=VOCAB, context=3, n_embd=8, hidden=16)),
+    lambda: NGramLanguageModel(VOCAB, n=3).fit(torch.arange(40) % VOCAB),
+], ids=["gpt", "lstm", "mlp", "ngram"])
+def test_loss_takes_shifted_slices_of_one_tensor(make):
+    """``ids[:, 1:]`` of a (B, T + 1) tensor is not contiguous: ``.view`` fails on it, ``.reshape`` does not."""
+    torch.manual_seed(0)
+    model = make().eval()
+    ids = torch.randint(VOCAB, (3, 13))
+    x, y = ids[:, :-1], ids[:, 1:]
+    assert not y.is_contiguous()
+    with torch.no_grad():
+        assert torch.equal(model.loss((x, y)), model.loss((x.contiguous(), y.contiguous())))
+
