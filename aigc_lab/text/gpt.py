@@ -92,4 +92,4 @@ class GPT(nn.Module):
     def loss(self, batch) -> torch.Tensor:
         x, y = batch
         logits = self(x)
-        return F.cross_entropy(logits.view(-1, logits.size(-1)).float(), y.view(-1))
+        return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), y.reshape(-1))   # y may be a slice: reshape
