@@ -4,7 +4,7 @@
     aigc-lab run [PATHS] [--profile P]   execute notebooks headless; table of status, seconds, peak memory
     aigc-lab bench [NAMES]               run chapter benchmarks; one JSON object per benchmark
     aigc-lab clean [PATHS] [--check]     strip outputs (except nbval-checked cells) from notebooks
-    aigc-lab readme [--check]            regenerate the README's tables from results/*.json
+    aigc-lab readme [--check]            regenerate the tables in README.md, results/BENCHMARKS.md, docs/instructors.md
     aigc-lab train char-lm --text FILE   train a character-level GPT on your own text
     aigc-lab sample --ckpt DIR           continue a prompt with a trained model
     aigc-lab student OUT                 hand-out copy for learners: outputs cleared, no solutions
@@ -155,11 +155,15 @@ def bench(names: list[str], record: bool, busy: int = 0) -> int:
 def readme(check_only: bool) -> int:
     from . import report
 
-    changed = report.update_readme(write=not check_only)
-    if check_only and changed:
-        print("README.md tables are out of date with results/*.json: run `aigc-lab readme`")
+    stale = [str(p.relative_to(report.ROOT)) for p in report.stale_files(write=not check_only)]
+    notebooks = report.update_notebook_runtimes(write=not check_only)
+    if notebooks:
+        stale.append("the notebooks' run-time lines")
+    if check_only and stale:
+        print(f"out of date with results/*.json: {', '.join(stale)}: run `aigc-lab readme`")
         return 1
-    print("README.md tables are up to date" if not changed else "README.md tables regenerated")
+    print(f"regenerated: {', '.join(stale)}" if stale else
+          "generated tables are up to date (README.md, results/BENCHMARKS.md, docs/instructors.md, notebooks)")
     return 0
 
 
@@ -256,8 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*")
     p.add_argument("--check", action="store_true", help="only report; exit 1 if any notebook needs cleaning")
 
-    p = sub.add_parser("readme", help="regenerate the README's tables from results/*.json")
-    p.add_argument("--check", action="store_true", help="only report; exit 1 if the README is out of date")
+    p = sub.add_parser("readme", help="regenerate the tables in README.md, results/BENCHMARKS.md, docs/instructors.md "
+                                      "and the notebooks' run-time lines from results/*.json")
+    p.add_argument("--check", action="store_true", help="only report; exit 1 if any of them is out of date")
 
     p = sub.add_parser("train", help="train a model on your own data")
     p.add_argument("model", choices=["char-lm"], help="what to train: char-lm (a character-level GPT)")
