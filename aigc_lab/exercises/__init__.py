@@ -22,6 +22,9 @@ A check module registers each exercise with :func:`exercise`::
 
 ``kind`` says what the stub looks like: ``"value"`` stubs are ``...`` (Ellipsis),
 ``"function"`` stubs are functions whose body is ``...`` (they return None).
+
+Every ID ever published is listed in ``ids.txt`` (read by :mod:`.ids`): IDs are never
+renamed or reused, and ``check()`` answers the old ID of an exercise that moved.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from . import ids
 
 KINDS = ("value", "function")
 
@@ -120,11 +125,12 @@ def _stub_aware(fn: Callable) -> Callable:
 def check(exercise_id: str, answer: Any) -> Verdict:
     """Check ``answer`` for the exercise ``exercise_id`` and return a verdict that displays itself."""
     _load_all()
-    if exercise_id not in _REGISTRY:
+    today = exercise_id if exercise_id in _REGISTRY else ids.resolve(exercise_id)   # an exercise that moved
+    if today not in _REGISTRY:
         known = ", ".join(sorted(k for k in _REGISTRY if k.split(".")[0] == exercise_id.split(".")[0])) or "none"
         broken = f" (check modules that failed to import: {_BROKEN})" if _BROKEN else ""
         raise KeyError(f"no exercise {exercise_id!r}; exercises of that part: {known}{broken}")
-    ex = _REGISTRY[exercise_id]
+    ex = _REGISTRY[today]
     if is_stub(answer):
         return Verdict(exercise_id, "not attempted", f"⏳ {exercise_id}: not attempted yet — replace the `...` and run the cell again.")
     if ex.kind == "function":
