@@ -2,6 +2,8 @@
 #   make lab    create .venv, install, open JupyterLab on notebooks/00_start_here.ipynb
 #   make test   create .venv if needed, install, run every test (unit tests + every notebook under nbval)
 # Both are idempotent: the install runs again only when requirements.txt or pyproject.toml change.
+#   make lab TORCH=cpu   (and make test / install / wheelhouse TORCH=cpu): PyTorch's CPU build of torch, from
+#                        PyTorch's CPU package index; what a Linux laptop without an NVIDIA GPU wants (see README).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -22,38 +24,57 @@ OFFLINE_NOTE = $(if $(strip $(OFFLINE)),,@echo "note: no network namespace here 
 # `make wheelhouse`: every wheel the course needs, for a workshop room without network (see README).
 WHEELHOUSE      ?= wheelhouse
 WHEELHOUSE_ARGS ?=
+# TORCH=cpu: add PyTorch's CPU package index, as the CI workflow does (PIP_EXTRA_INDEX_URL). Its torch==2.13.0+cpu
+# satisfies the pin in requirements.txt and, as the higher version (a local label sorts after the plain
+# release), is what pip picks, instead of PyPI's CUDA build on Linux. On macOS and Windows PyPI's wheels are CPU
+# builds already. Left out (the default), pip resolves the pin as it always has.
+TORCH           ?=
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+ifneq ($(filter-out cpu,$(TORCH)),)
+$(error TORCH=$(TORCH) is not a choice: give TORCH=cpu for PyTorch's CPU build, or leave TORCH out)
+endif
+TORCH_PIP_ARGS  = $(if $(filter cpu,$(TORCH)), --extra-index-url $(TORCH_CPU_INDEX))
+# With TORCH=cpu, lab/test/... first make sure the .venv's torch is a CPU build (see torch-cpu below).
+TORCH_CHECK     = $(if $(filter cpu,$(TORCH)),torch-cpu)
 
-.PHONY: lab test install unit notebooks clean-notebooks wheelhouse
+.PHONY: lab test install unit notebooks clean-notebooks wheelhouse torch-cpu
 
-install: $(STAMP)
+install: $(STAMP) $(TORCH_CHECK)
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# torch is pinned in requirements.txt, in this same command, so pip takes the CPU wheel.
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e . 2>&1 \
+	# torch is pinned in requirements.txt, in this same command, so pip takes the pinned version (TORCH=cpu: its CPU build).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check$(TORCH_PIP_ARGS) -r requirements.txt -e . 2>&1 \
 	  | grep -v "is ignored: it is neither a file nor a directory" || true
 	$(BIN)/python -c "import aigc_lab, torch, nbval, jupyterlab" 
 	touch $(STAMP)
 
-lab: $(STAMP)
+# TORCH=cpu on a .venv installed earlier without it (a CUDA build of torch): reinstall the same torch version from
+# PyTorch's CPU index, torch alone. Nothing happens when the .venv's torch is a CPU build already.
+torch-cpu: $(STAMP)
+	@$(BIN)/python -c "import sys, torch; sys.exit(torch.version.cuda is not None)" || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+	    --index-url $(TORCH_CPU_INDEX) "$$(grep -E '^torch==' requirements.txt)"
+
+lab: $(STAMP) $(TORCH_CHECK)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 # Everything: unit tests and every notebook in the smoke profile, in one pytest run.
-test: $(STAMP)
+test: $(STAMP) $(TORCH_CHECK)
 	$(OFFLINE_NOTE)
 	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
-unit: $(STAMP)
+unit: $(STAMP) $(TORCH_CHECK)
 	$(OFFLINE_NOTE)
 	AIGC_LAB_PROFILE=smoke $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) tests
 
-notebooks: $(STAMP)
+notebooks: $(STAMP) $(TORCH_CHECK)
 	$(OFFLINE_NOTE)
 	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
-clean-notebooks: $(STAMP)
+clean-notebooks: $(STAMP) $(TORCH_CHECK)
 	$(BIN)/aigc-lab clean
 
 # Every wheel the course needs (the same requirements.txt, torch pinned, plus what `pip install -e .` builds
@@ -61,9 +82,10 @@ clean-notebooks: $(STAMP)
 #   pip install --no-index --find-links wheelhouse -r requirements.txt -e .
 # pip downloads for this machine's OS and Python; for other laptops pass, for example,
 #   make wheelhouse WHEELHOUSE_ARGS="--only-binary=:all: --platform win_amd64 --python-version 3.11"
+# and `make wheelhouse TORCH=cpu` for Linux laptops without an NVIDIA GPU (the CPU build of torch, far smaller).
 wheelhouse:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip download --disable-pip-version-check --dest $(WHEELHOUSE) $(WHEELHOUSE_ARGS) \
+	$(BIN)/python -m pip download --disable-pip-version-check --dest $(WHEELHOUSE)$(TORCH_PIP_ARGS) $(WHEELHOUSE_ARGS) \
 	  -r requirements.txt "setuptools>=64" wheel
 
 # ----------------------------------------------------------------------------- the course website

@@ -27,7 +27,8 @@ def requirements_packages() -> set[str]:
 def environment_packages() -> set[str]:
     text = (ROOT / "environment.yml").read_text()
     pip_section = text.split("- pip:", 1)[1]
-    return {_name(line.strip()[2:]) for line in pip_section.splitlines() if line.strip().startswith("- ")}
+    entries = [line.strip()[2:] for line in pip_section.splitlines() if line.strip().startswith("- ")]
+    return {_name(entry) for entry in entries if not entry.startswith("-")}    # not pip options (--extra-index-url)
 
 
 def test_install_files_name_the_same_packages():
@@ -55,6 +56,22 @@ def test_makefile_installs_in_one_command_and_ci_calls_make_test():
     assert "-r requirements.txt -e ." in makefile
     assert "playwright install" not in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_environment_installs_cpu_torch_from_pip_and_names_no_dead_channel():
+    """PyTorch stopped publishing to its `pytorch` conda channel; torch comes from pip, the CPU build by default
+    (PyTorch's CPU index ahead of PyPI's Linux CUDA build), and the file says how to get CUDA instead."""
+    import yaml
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"], "no `pytorch` (or `nvidia`) conda channel: it no longer publishes"
+    conda_packages = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert not any(_name(d.replace("=", "==", 1)) in ("pytorch", "torch", "pytorch-cuda") for d in conda_packages)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip[0] == "--extra-index-url https://download.pytorch.org/whl/cpu", "the CPU index, before any package"
+    assert any(_name(p) == "torch" for p in pip)
+    text = (ROOT / "environment.yml").read_text()
+    assert "CUDA" in text and "https://download.pytorch.org/whl/cu" in text, "says how to get the CUDA build"
 
 
 def test_speech_engine_is_held_to_one_release_everywhere():

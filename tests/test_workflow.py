@@ -76,6 +76,42 @@ def test_make_wheelhouse_downloads_every_requirement_into_an_ignored_folder():
     assert "(docs/instructors.md)" in (ROOT / "README.md").read_text()
 
 
+# --------------------------------------------------------------------------- TORCH=cpu
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def install_line(*args: str) -> str:
+    """The pip install command `make install` would run (-W requirements.txt: as if it had just changed)."""
+    commands = make_dry_run("-W", "requirements.txt", "install", *args)
+    return next(line for line in commands.splitlines() if "pip install" in line and "-r requirements.txt" in line)
+
+
+def test_the_default_install_is_unchanged_and_names_no_other_index():
+    line = install_line()
+    assert "index-url" not in line and "--disable-pip-version-check -r requirements.txt -e ." in line
+    assert "torch-cpu" not in make_dry_run("lab") and "--force-reinstall" not in make_dry_run("lab")
+    assert "index-url" not in next(line for line in make_dry_run("wheelhouse").splitlines() if "pip download" in line)
+
+
+def test_torch_cpu_adds_pytorchs_cpu_index_as_the_ci_workflow_does():
+    line = install_line("TORCH=cpu")
+    assert f"--extra-index-url {CPU_INDEX} -r requirements.txt -e ." in line, "one command: torch stays pinned"
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert workflow["jobs"]["test"]["env"]["PIP_EXTRA_INDEX_URL"] == CPU_INDEX, "the same index as CI"
+    for target in ("lab", "test", "unit", "notebooks"):
+        commands = make_dry_run(target, "TORCH=cpu", "OFFLINE_NOTE=")
+        swap = next(line for line in commands.splitlines() if "--force-reinstall" in line)
+        assert "torch.version.cuda is not None" in commands, f"make {target} TORCH=cpu checks the .venv's torch"
+        assert "--no-deps" in swap and f" --index-url {CPU_INDEX} \"$(grep -E '^torch==' requirements.txt)\"" in commands
+    download = next(line for line in make_dry_run("wheelhouse", "TORCH=cpu").splitlines() if "pip download" in line)
+    assert f"--extra-index-url {CPU_INDEX}" in download and "-r requirements.txt" in make_dry_run("wheelhouse")
+
+
+def test_an_unknown_torch_switch_is_refused():
+    result = subprocess.run(["make", "-n", "lab", "TORCH=cuda"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "TORCH=cpu" in result.stderr
+
+
 # --------------------------------------------------------------------------- network isolation
 def unshare_works() -> bool:
     if not (shutil.which("unshare") and shutil.which("ip")):
