@@ -1,5 +1,6 @@
-"""CI and workshop tooling: the copyable workflow file (validated offline against the public schema),
-`make wheelhouse`, and the test run's network isolation (a namespace with only loopback)."""
+"""CI and workshop tooling: the workflow files (validated offline against the public schema): the copyable CI
+workflow and the one that publishes the site; `make wheelhouse`, the `TORCH=cpu` switch, and the test run's
+network isolation (a namespace with only loopback)."""
 from __future__ import annotations
 
 import os
@@ -14,7 +15,9 @@ import yaml
 
 from conftest import ROOT
 
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
 WORKFLOW = ROOT / ".github" / "workflows" / "notebooks.yml"
+SITE_WORKFLOW = ROOT / ".github" / "workflows" / "site.yml"
 # TEST-NET-1 (RFC 5737): reserved for documentation, never routed. A UDP connect() only looks up a route
 # and sends nothing, so this probe puts no packet on any network, inside or outside a namespace.
 UNROUTED = ("192.0.2.1", 9)
@@ -26,15 +29,22 @@ def validate(path) -> subprocess.CompletedProcess:
 
 
 def make_dry_run(*args: str) -> str:
+    if shutil.which("make") is None:
+        pytest.skip("no `make` on this machine (Windows, say): the README's steps without make apply")
     result = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-# --------------------------------------------------------------------------- the workflow file
-def test_workflow_is_valid_against_the_github_workflow_schema():
-    result = validate(WORKFLOW)
+# --------------------------------------------------------------------------- the workflow files
+def test_both_workflows_are_here():
+    assert WORKFLOW in WORKFLOWS and SITE_WORKFLOW in WORKFLOWS
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_is_valid_against_the_github_workflow_schema(path):
+    result = validate(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -59,6 +69,45 @@ def test_workflow_runs_make_test_on_ubuntu_python_311_cpu_torch_with_a_pip_cache
     assert any(r.startswith("make install") for r in runs), "installs through the Makefile, from requirements.txt"
     assert job["env"]["PIP_EXTRA_INDEX_URL"].endswith("/whl/cpu"), "the CPU build of torch, not a CUDA one"
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_workflow_runs_the_unit_tests_and_start_here_on_macos_and_windows():
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["portable"]
+    assert sorted(job["strategy"]["matrix"]["os"]) == ["macos-latest", "windows-latest"]
+    assert job["runs-on"] == "${{ matrix.os }}" and job["strategy"]["fail-fast"] is False
+    assert job["env"]["AIGC_LAB_PROFILE"] == "smoke"
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "3.11"
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert "python -m pip install -r requirements.txt -e ." in runs, "the README's steps without make"
+    unit = next(r for r in runs if r.startswith("python -m pytest") and r.rstrip().endswith(" tests"))
+    assert '-m "not browser"' in unit, "Debian's Chromium exists on Ubuntu only"
+    nbval = next(r for r in runs if "--nbval" in r)
+    assert nbval.rstrip().endswith("notebooks/00_start_here.ipynb") and "tests/nbval_sanitize.cfg" in nbval
+
+
+def test_site_workflow_builds_make_site_and_publishes_with_github_pages():
+    workflow = yaml.safe_load(SITE_WORKFLOW.read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]      # YAML 1.1 reads `on:` as True
+    assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "read"}, "least privilege; the deploy job asks for more"
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    runs = [s.get("run", "") for s in build["steps"]]
+    assert "make install PYTHON=python TORCH=cpu" in runs
+    assert any(r.startswith("make site") for r in runs)
+    uses = {s["uses"].split("@")[0]: s for s in build["steps"] if "uses" in s}
+    assert "actions/setup-node" in uses, "npm fetches the site's pinned scripts"
+    assert "actions/configure-pages" in uses
+    from aigc_lab import site
+
+    where = site.DEFAULT_OUT.relative_to(ROOT).as_posix()
+    assert uses["actions/upload-pages-artifact"]["with"]["path"] == where == "build/site", "where `make site` writes"
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    step = next(s for s in deploy["steps"] if s.get("uses", "").startswith("actions/deploy-pages@"))
+    assert deploy["environment"]["url"] == "${{ steps.%s.outputs.page_url }}" % step["id"]
 
 
 # --------------------------------------------------------------------------- make wheelhouse
