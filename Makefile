@@ -59,9 +59,11 @@ torch-cpu: $(STAMP)
 lab: $(STAMP) $(TORCH_CHECK)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
-# Everything: unit tests and every notebook in the smoke profile, in one pytest run.
+# Everything: the generated tables against results/*.json (README.md, results/BENCHMARKS.md, docs/instructors.md;
+# tests/test_course.py checks them too), then unit tests and every notebook in the smoke profile, in one pytest run.
 test: $(STAMP) $(TORCH_CHECK)
 	$(OFFLINE_NOTE)
+	$(BIN)/aigc-lab readme --check
 	AIGC_LAB_PROFILE=smoke AIGC_LAB_THREADS=1 $(OFFLINE) $(BIN)/python -m pytest $(TEST_ARGS) \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 

@@ -57,7 +57,13 @@ def test_smoke_times_fit_the_ci_budget():
 
 
 def test_readme_tables_match_the_results_files():
-    assert not report.update_readme(write=False), "README.md is out of date: run `aigc-lab readme`"
+    assert not report.update_readme(write=False), "a generated table is out of date: run `aigc-lab readme`"
+
+
+def test_make_test_checks_the_generated_tables_first():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ntest: $(STAMP)", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("aigc-lab readme --check") < recipe.index("-m pytest")
 
 
 def test_render_replaces_only_between_markers():

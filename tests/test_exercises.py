@@ -99,3 +99,19 @@ def test_exercise_cells_are_stubs():
 def test_check_rejects_unknown_ids():
     with pytest.raises(KeyError, match="no exercise"):
         check("99_nowhere.01.a", 1)
+
+
+def test_every_solution_answers_a_current_exercise_id():
+    """Worked solutions are found by ID (exercise_<letter> in the notebook's module): each must answer a current
+    ID of aigc_lab/exercises/ids.txt, so that a solution never outlives its exercise under a reused ID."""
+    from aigc_lab.exercises import ids
+
+    current = ids.current()
+    for path in sorted((ROOT / "solutions").rglob("*.py")):
+        relative = path.relative_to(ROOT / "solutions").with_suffix("")
+        part = relative.parts[0]
+        number = "00" if len(relative.parts) == 1 else relative.name[:2]
+        for name in dir(solutions_of(path)):
+            if re.fullmatch(r"exercise_[a-z]", name):
+                exercise_id = f"{part}.{number}.{name[-1]}"
+                assert exercise_id in current, f"{path.relative_to(ROOT)}: {name} answers {exercise_id}, not current"
