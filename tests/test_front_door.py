@@ -109,11 +109,11 @@ def test_a_changed_results_file_makes_the_check_fail():
     stale = report.stale_files(slower, bench)
     assert report.README in stale and report.BENCHMARKS in stale and report.INSTRUCTORS in stale
     name = next(iter(bench["cpu"]))
-    renamed = {**bench, "cpu": {**bench["cpu"], name: {**bench["cpu"][name], "seconds": 12345.0}}}
-    assert report.stale_files(runtimes, renamed) == [report.README, report.BENCHMARKS]
+    slower_bench = {**bench, "cpu": {**bench["cpu"], name: {**bench["cpu"][name], "seconds": 12345.0}}}
+    assert report.stale_files(runtimes, slower_bench) == [report.README, report.BENCHMARKS]
 
 
-def test_the_cli_check_fails_on_a_stale_file(tmp_path, monkeypatch):
+def test_the_cli_check_passes_on_the_committed_files():
     result = subprocess.run([sys.executable, "-m", "aigc_lab.cli", "readme", "--check"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
