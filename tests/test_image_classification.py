@@ -9,7 +9,7 @@ from skimage.feature import hog as skimage_hog
 from sklearn.svm import SVC
 
 from aigc_lab import runtime
-from aigc_lab.benchmarks.image_classification import classification_settings, networks
+from aigc_lab.image.classification_recipe import classification_settings, networks
 from aigc_lab.data.image import ImageSplit, load_digits
 from aigc_lab.image.classify import fit_classical, train_classifier
 from aigc_lab.image.hog import hog
@@ -193,8 +193,8 @@ def test_figures_reports_every_model(monkeypatch):
     """The benchmark's figures, on tiny sizes: one entry per model with accuracy (and parameters for networks)."""
     from aigc_lab.benchmarks import image_classification
 
-    tiny = dict(classification_settings(), steps=2, batch=8, trees=3, boosting_rounds=1, shapes_train=12,
-                shapes_test=6, shapes_steps=2)
+    tiny = classification_settings().replace(steps=2, batch=8, trees=3, boosting_rounds=1, shapes_train=12,
+                                             shapes_test=6, shapes_steps=2)
     monkeypatch.setattr(image_classification, "classification_settings", lambda: tiny)
     out = image_classification.figures()
     assert 0 < out["majority_accuracy"] < 0.2

@@ -1,6 +1,6 @@
 """Figures for the ``image`` benchmark's style part: texture synthesis, Gatys style transfer and AdaIN.
 
-The same functions and sizes as notebooks/03_image/07_style_transfer.ipynb:
+The same functions and sizes as notebooks/03_image/07_style_transfer.ipynb (``image.style_recipe``):
 
 * a ``TinyVGG`` learns which of 11 training photos a patch comes from (accuracy on patches from a strip
   of each photo it never saw, against the majority class);
@@ -21,29 +21,12 @@ import time
 
 import torch
 
-from .. import metrics, runtime, train
-from ..data.image import SKIMAGE_IMAGES, natural_image, shuffled_batches
-from ..image.adain import AdaINConfig, AdaINStyleTransfer, PatchPairs, stylisation_scores
+from .. import metrics, runtime
+from ..data.image import SKIMAGE_IMAGES, natural_image
+from ..image.adain import stylisation_scores
 from ..image.style import (RandomMultiScaleFeatures, TinyVGG, TinyVGGConfig, colour_histogram_distance, gram_matrix,
-                           noise_image, photo_patches, spectrum_distance, style_loss, style_transfer,
-                           synthesise_texture)
-
-HELD_OUT = ("chelsea", "gravel", "immunohistochemistry")   # content, and two unseen styles
-TEXTURES = ("brick", "gravel")
-
-
-def settings(profile_name: str | None = None) -> dict:
-    """Sizes per profile: the notebook's ``settings()`` too, so its figures are the benchmark's."""
-    pick = lambda smoke, cpu, gpu: runtime.pick(smoke, cpu, gpu, profile_name=profile_name)   # noqa: E731
-    return {
-        "size": pick(32, 96, 192),             # side of every synthesised or stylised image
-        "steps": pick(60, 300, 600),           # optimisation steps on the pixels (texture and Gatys transfer)
-        "classifier_steps": pick(150, 600, 1500),
-        "adain_steps": pick(150, 1000, 3000),
-        "adain_patch": pick(16, 32, 64),
-        "adain_batch": pick(4, 8, 16),
-        "content_weights": {"random multi-scale": 0.1, "TinyVGG, trained": 0.3},   # Gatys: weight of the content loss
-    }
+                           noise_image, spectrum_distance, style_loss, style_transfer, synthesise_texture)
+from ..image.style_recipe import HELD_OUT, TEXTURES, adain_pairs, patch_data, settings, train_adain, train_feature_net
 
 
 def _round(value: float, digits: int = 5) -> float:
@@ -60,12 +43,8 @@ def figures() -> dict:
     out: dict = {"profile": runtime.profile(), "device": str(device), "size": s["size"], "steps": s["steps"]}
 
     # ---- the trained feature net
-    x_train, y_train = photo_patches(stack, 4096, s["size"] // 4, part="train", seed=0)
-    x_test, y_test = photo_patches(stack, 1024, s["size"] // 4, part="test", seed=1)
-    runtime.seed_everything(0)
-    trained = TinyVGG(TinyVGGConfig(classes=len(training)))
-    history = train.fit(trained, shuffled_batches(x_train, y_train, 32), steps=s["classifier_steps"], lr=3e-3,
-                        warmup=20, device=device, progress=False)
+    x_train, y_train, x_test, y_test = patch_data(stack, s)
+    trained, history = train_feature_net(x_train, y_train, len(training), s, device=device)
     out["classifier"] = {"accuracy": _round(metrics.accuracy(trained, x_test, y_test), 4),
                          "majority": _round(metrics.majority_baseline(y_train, y_test), 4),
                          "seconds": round(history.seconds, 2)}
@@ -106,12 +85,10 @@ def figures() -> dict:
                               "seconds": round(result.seconds, 2)}
 
     # ---- AdaIN: one decoder per encoder, tested on the held-out cat and styles
-    pairs = PatchPairs(stack, stack, patch=s["adain_patch"], batch=s["adain_batch"], seed=0)
+    pairs = adain_pairs(stack, s)
     out["adain"] = {}
     for name in ["TinyVGG, trained", "TinyVGG, untrained"]:
-        runtime.seed_everything(0)
-        model = AdaINStyleTransfer(nets[name], AdaINConfig(depth=2))
-        history = train.fit(model, pairs, steps=s["adain_steps"], lr=3e-3, warmup=20, device=device, progress=False)
+        model, history = train_adain(nets[name], pairs, s, device=device)
         entry = {"final_loss": _round(history.final_loss), "train_seconds": round(history.seconds, 2)}
         for style_name in HELD_OUT[1:]:
             tick = time.perf_counter()

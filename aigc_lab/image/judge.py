@@ -174,6 +174,13 @@ def score_samples(x: torch.Tensor, y: torch.Tensor, *, data: ImageSplit | None =
     }
 
 
+def unconditional_scores(samples: torch.Tensor, *, data: ImageSplit, judge: DigitJudge) -> dict:
+    """Judge figures for an unconditional generator's samples (N, 1, 16, 16): with no requested class,
+    each sample takes the class the judge sees (so train-on-generated learns from the judge's labels),
+    and judge accuracy, 1 by construction, is reported as None ("does not apply")."""
+    scores = score_samples(samples, judge.predict(samples.float().cpu().clamp(0, 1)), data=data, judge=judge)
+    return {**scores, "judge_accuracy": None}
+
 def real_reference(*, data: ImageSplit | None = None, judge: DigitJudge | None = None, n: int = 1000,
                    seed: int = 0) -> dict:
     """The same figures for real digits: training images stand in for samples (Fréchet, train-on-generated),
