@@ -5,10 +5,11 @@ import pytest
 import torch
 
 from aigc_lab.data import speech
-from aigc_lab.data.speech_tts import PhonemeVocabulary, collate, text_to_phonemes, tts_batches, tts_examples
+from aigc_lab.data.speech_tts import PhonemeVocabulary, collate, text_to_phonemes, tts_batches
 from aigc_lab.speech import features
 from aigc_lab.speech.fastspeech import FastSpeech, FastSpeechConfig, alignment_matrix, length_regulate
 from aigc_lab.speech.griffin_lim import griffin_lim, istft, mel_to_magnitude, mel_to_wave, spectral_convergence
+from aigc_lab.speech.synthesis_recipe import tts_examples
 
 
 # --------------------------------------------------------------------------- the vocoder

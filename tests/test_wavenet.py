@@ -147,9 +147,9 @@ def test_bad_input_fails_clearly():
         mu_law_decode(torch.tensor([0, 300]))
 
 
-def test_benchmark_batches_line_up_with_frames():
-    from aigc_lab.benchmarks.speech_wavenet import (SAMPLE_RATE, class_entropy_bits, features, log_mel_distance,
-                                                    training_batches)
+def test_recipe_batches_line_up_with_frames():
+    from aigc_lab.speech.wavenet_recipe import (SAMPLE_RATE, class_entropy_bits, features, log_mel_distance,
+                                                training_batches)
 
     settings = {"n_fft": 256, "hop": 64, "n_mels": 32, "segment": 512, "batch": 3}
     wave = 0.3 * torch.sin(2 * math.pi * 220 * torch.arange(4000) / SAMPLE_RATE)

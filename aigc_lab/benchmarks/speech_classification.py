@@ -1,11 +1,9 @@
 """Speech classification figures (part 4, notebook 04_speech/01_classification), for the ``speech`` benchmark.
 
-The same settings, models and recipes as the notebook: twenty spoken words (ten
-digits, ten commands) synthesised by eSpeak NG with many voices, light noise and
-reverberation; an SVM, a random forest and gradient boosting on MFCC statistics, and
-a small CNN on log-mel spectrograms trained with ``aigc_lab.train.fit``.  Accuracy is
-measured on voices that training never heard.  ``figures()`` returns accuracies,
-sizes and seconds; the lead's ``speech`` benchmark calls it.
+The notebook's settings and recipes (``aigc_lab.speech.classification_recipe``): an SVM, a random forest and
+gradient boosting on MFCC statistics, and a small CNN on log-mel spectrograms.  Accuracy is measured on
+voices that training never heard.  ``figures()`` returns accuracies, sizes and seconds; the ``speech``
+benchmark calls it.
 
     AIGC_LAB_PROFILE=smoke python -c "from aigc_lab.benchmarks.speech_classification import figures; print(figures())"
 """
@@ -13,48 +11,10 @@ from __future__ import annotations
 
 import time
 
-import torch
-
-from .. import metrics, runtime, train
-from ..data import speech
+from .. import metrics, runtime
 from ..speech.classical import classical_models, fit_classical, mfcc_statistics
+from ..speech.classification_recipe import classification_settings, keyword_data, train_keyword_cnn
 from ..speech.features import log_mel_spectrogram
-from ..speech.keyword_cnn import KeywordCNN, KeywordCNNConfig, augmented_batches
-
-
-def classification_settings() -> dict:
-    """The per-profile sizes the notebook and ``figures`` share."""
-    return {
-        "words": speech.KEYWORDS,                                       # 10 digits + 10 commands
-        "train_speakers": runtime.pick(smoke=12, cpu=96, gpu=128),      # each says every word once
-        "test_speakers": runtime.pick(smoke=4, cpu=16, gpu=16),         # with voices never trained on
-        "trees": runtime.pick(smoke=40, cpu=200, gpu=300),              # random forest
-        "boosting_rounds": runtime.pick(smoke=15, cpu=100, gpu=200),    # gradient boosting
-        # the CNN reads 40 log-mel bands every 20 ms (51 frames per one-second clip)
-        "n_fft": 512, "hop_length": 320, "n_mels": 40,
-        "channels": runtime.pick(smoke=(8, 16, 32), cpu=(16, 32, 64), gpu=(32, 64, 128)),
-        "steps": runtime.pick(smoke=120, cpu=800, gpu=2000),
-        "batch": runtime.pick(smoke=32, cpu=64, gpu=128),
-        "lr": runtime.pick(smoke=1e-2, cpu=3e-3, gpu=3e-3),           # smoke: few steps, so larger ones
-    }
-
-
-def keyword_data(settings: dict, *, progress: bool = False) -> speech.SpeechCorpus:
-    return speech.keyword_corpus(settings["words"], train_speakers=settings["train_speakers"],
-                                 test_speakers=settings["test_speakers"], progress=progress)
-
-
-def train_keyword_cnn(log_mel_train: torch.Tensor, y_train: torch.Tensor, settings: dict, *, device=None,
-                      progress: bool = False) -> tuple[KeywordCNN, train.History]:
-    """The notebook's recipe: a KeywordCNN, AdamW with warm-up and cosine decay, SpecAugment batches."""
-    runtime.seed_everything(0)
-    model = KeywordCNN(KeywordCNNConfig(n_mels=settings["n_mels"], classes=len(settings["words"]),
-                                        channels=settings["channels"]))
-    runtime.set_threads(params=runtime.count_params(model))
-    history = train.fit(model, augmented_batches(log_mel_train, y_train, settings["batch"]), steps=settings["steps"],
-                        lr=settings["lr"], warmup=settings["steps"] // 10, weight_decay=0.01, device=device,
-                        progress=progress)
-    return model, history
 
 
 def figures() -> dict:

@@ -1,9 +1,10 @@
-"""Text-to-speech training data: phoneme ids, phoneme durations (in frames) and log-mel targets.
+"""Text-to-speech training data: phoneme ids and phoneme durations (in frames), and batches of examples.
 
 eSpeak NG reports when each phoneme starts (``aigc_lab.data.espeak.alignment``), so every
 clip of a corpus comes with a phoneme sequence and, via ``Clip.frame_durations``, how many
 spectrogram frames each phoneme lasts: exactly what a FastSpeech-style model learns from,
-with no attention and no separate aligner.
+with no attention and no separate aligner.  The log-mel targets are features, so the speech package
+computes them: ``tts_examples`` lives in ``aigc_lab.speech.synthesis_recipe``.
 
     corpus = speech.number_corpus(single_voice="en-us+m3", ...)
     vocab = PhonemeVocabulary.from_clips(corpus.train)
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 
 import torch
 
-from ..speech.features import log_mel_spectrogram
 from .espeak import alignment, strip_stress, synthesise
 
 PAD, SILENCE = "<pad>", "_"
@@ -57,18 +57,6 @@ def text_to_phonemes(text: str, voice: str = "en-us") -> list[str]:
     wave, _, events = synthesise(text, voice)
     labels = [s.label for s in alignment(events, len(wave))[0]]
     return [SILENCE] * (labels[0] != SILENCE) + labels + [SILENCE] * (labels[-1] != SILENCE)
-
-
-def tts_examples(clips, vocab: PhonemeVocabulary, *, n_fft: int, hop_length: int, n_mels: int) -> list[dict]:
-    """Per clip: ``ids`` (N,), ``durations`` (N,) frames per phoneme summing to the frames, ``log_mel`` (n_mels, frames)."""
-    examples = []
-    for clip in clips:
-        wave = torch.from_numpy(clip.wave)
-        log_mel = log_mel_spectrogram(wave, clip.sample_rate, n_fft, hop_length, n_mels)   # (n_mels, frames)
-        durations = torch.from_numpy(clip.frame_durations(hop_length, log_mel.shape[-1])).long()
-        examples.append({"text": clip.text, "ids": vocab.encode([p.label for p in clip.phonemes]),
-                         "durations": durations, "log_mel": log_mel})
-    return examples
 
 
 def collate(examples: list[dict]) -> dict:
