@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aigc_lab.benchmarks.video_cyclegan import outline_by_rule, unpaired_batches
 from aigc_lab.data.video import unpaired_shapes
 from aigc_lab.video.cyclegan import (CycleGAN, CycleGANConfig, PatchDiscriminator, cycle_loss,
                                      lsgan_discriminator_loss, lsgan_generator_loss, patch_receptive_field,
                                      train_cyclegan)
+from aigc_lab.video.cyclegan_recipe import outline_by_rule, unpaired_batches
 
 TINY = CycleGANConfig(width=8, disc_width=8)
 

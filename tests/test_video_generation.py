@@ -6,9 +6,9 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from aigc_lab import train
-from aigc_lab.benchmarks.video_generation import clip_batches, consistency_figures, shuffled_frames
 from aigc_lab.data.video import moving_shapes, resize_clips
 from aigc_lab.video.clip_generator import ClipVAE, ClipVAEConfig, compose_two_stream, kl_to_standard_normal
+from aigc_lab.video.generation_recipe import clip_batches, consistency_figures, shuffled_frames
 
 TINY = ClipVAEConfig(frames=8, size=16, classes=6, width=8, latent=8)
 

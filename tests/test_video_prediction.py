@@ -103,7 +103,9 @@ def test_the_video_benchmark_aggregates_its_parts():
     import importlib
 
     from aigc_lab.benchmarks import video
+    from aigc_lab.settings import Settings
 
     for module in video.PARTS.values():
         part = importlib.import_module(f"aigc_lab.benchmarks.{module}")
-        assert callable(part.figures) and isinstance(part.settings(), dict)
+        recipe = importlib.import_module(f"aigc_lab.video.{module.removeprefix('video_')}_recipe")
+        assert callable(part.figures) and isinstance(recipe.settings(), Settings)
