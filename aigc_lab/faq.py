@@ -5,6 +5,7 @@
     latency_percentiles(lambda: model(x), repeats=50)    # {"p50": ms, "p95": ms}
     throughput(model, x, batch_sizes=(1, 8, 64))        # {batch: examples per second}
     saliency(model, x, target)                          # |d score / d input|, shaped like x
+    membership_leak()                                   # (membership-inference AUC, members' train accuracy)
 
 Each is tested in tests/test_faq.py.
 """
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+
+from . import privacy, runtime
+from .data.image import load_digits
 
 
 # --------------------------------------------------------------------------- label noise
@@ -139,3 +143,26 @@ def saliency(model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor | int
     score = logits.gather(1, target.view(-1, 1)).sum()            # each input's own class score
     (grad,) = torch.autograd.grad(score, x)
     return grad.abs()
+
+
+# --------------------------------------------------------------------------- privacy
+def membership_leak(*, members: int = 60, steps: int | None = None, seed: int = 0) -> tuple[float, float]:
+    """The privacy FAQ's measurement, tiny: a digits MLP over-fitted to ``members`` 'private' digits for ``steps``
+    full-batch steps (150 in the smoke profile, else 600).  Returns (membership-inference AUC, member train
+    accuracy); the outlook notebook and the ``foundations`` benchmark show it."""
+    steps = runtime.pick(smoke=150, cpu=600, gpu=600) if steps is None else steps
+    digits = load_digits(16)
+    n = members
+    x_in, y_in, x_out, y_out = digits.x_train[:n], digits.y_train[:n], digits.x_test[:n], digits.y_test[:n]
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(steps):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x_in), y_in).backward()
+        opt.step()
+    with torch.no_grad():
+        member = torch.nn.functional.cross_entropy(model(x_in), y_in, reduction="none")
+        outside = torch.nn.functional.cross_entropy(model(x_out), y_out, reduction="none")
+        train_accuracy = (model(x_in).argmax(1) == y_in).float().mean().item()
+    return privacy.membership_inference_auc(member, outside), train_accuracy

@@ -84,3 +84,10 @@ def test_saliency_of_a_linear_model_is_its_weight_row():
     got = faq.saliency(model, x, target)
     assert torch.allclose(got, model.weight[target].abs().detach())
     assert faq.saliency(model, x).shape == x.shape
+
+
+def test_membership_leak_of_an_over_fitted_mlp():
+    """The privacy FAQ's measurement: members memorised, so their losses give them away (AUC above chance)."""
+    auc, member_accuracy = faq.membership_leak(members=30, steps=150)
+    assert member_accuracy == 1.0 and 0.5 < auc <= 1.0
+    assert faq.membership_leak(members=30, steps=150) == (auc, member_accuracy)      # seeded: the same again

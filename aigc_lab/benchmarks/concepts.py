@@ -1,4 +1,5 @@
-"""Benchmark ``concepts``: the models of notebooks/01_foundations/01_concepts, trained by the same recipes.
+"""Benchmark ``concepts``: the models of notebooks/01_foundations/01_concepts, trained by the same recipes
+(``aigc_lab.concepts_recipe``).
 
 Figures: test accuracy of an MLP and a CNN on 16x16 digits against the majority
 class, and a character GPT's held-out loss on Python's docs against the unigram
@@ -6,28 +7,14 @@ entropy.  Sizes follow the profile, exactly as in the notebook.
 """
 from __future__ import annotations
 
-from .. import runtime
 from ..bench import register
+from ..concepts_recipe import concept_settings
 from ..data.image import load_digits
 from ..data.text import python_docs_text
 from ..image.classify import train_classifier
 from ..image.cnn import CNNConfig, SmallCNN
 from ..image.mlp import MLPClassifier, MLPConfig
 from ..text.char_lm import train_char_lm
-from ..text.gpt import GPTConfig
-
-
-def concept_settings() -> dict:
-    """The per-profile sizes the notebook and this benchmark share."""
-    return {
-        "classifier_steps": runtime.pick(smoke=150, cpu=1500, gpu=3000),
-        "gpt": GPTConfig(vocab_size=0, block_size=runtime.pick(32, 64, 128), n_layer=runtime.pick(2, 4, 6),
-                         n_head=4, n_embd=runtime.pick(64, 128, 256)),
-        "gpt_steps": runtime.pick(smoke=150, cpu=900, gpu=3000),   # cpu: what 150 s allows on 2 idle cores,
-        # so the cosine schedule completes
-        "gpt_seconds": runtime.pick(smoke=12, cpu=150, gpu=60),
-        "gpt_batch": runtime.pick(16, 32, 64),
-    }
 
 
 @register("concepts", "Part 1 concepts: MLP and CNN on 16x16 digits; a character GPT on Python's docs")

@@ -4,9 +4,11 @@ workflow   notebooks/01_foundations/03_workflow: a TextCNN topic classifier trai
            reviews, then its int8, pruned and distilled versions; size, latency and accuracy of each
            (the notebook's compression table), plus macro-F1 and calibration error of the float model.
 
+scaling, multimodal   notebooks/01_foundations/04_outlook (``foundations_outlook``).
+
 The figures are ``{part: {name: number}}``, so the README shows them as ``workflow.int8_accuracy`` and
-so on.  A later part adds itself to ``PARTS``: the outlook notebook's loss-against-size fit goes in as
-``"scaling": scaling_figures`` (a function returning a flat dict of numbers), with no change here.
+so on.  The recipes are the notebooks': ``deploy.compression_recipe``, ``text.scaling_recipe`` and
+``multimodal.clip_recipe``.
 """
 from __future__ import annotations
 
@@ -14,45 +16,14 @@ from typing import Callable
 
 import torch
 
-from .. import metrics, runtime, train
+from .. import metrics
 from ..bench import register
-from ..data.image import shuffled_batches
 from ..data.text import sentiment_sentences
 from ..deploy import compression as cz
+from ..deploy.compression_recipe import prune_and_finetune, train_text_cnn, workflow_settings
 from ..deploy.preprocess import review_splits
-from ..text.text_cnn import TextCNN, TextCNNConfig
-
-
-def workflow_settings() -> dict:
-    """The per-profile sizes the workflow notebook and this benchmark share."""
-    return {
-        "n_train": runtime.pick(smoke=1500, cpu=4000, gpu=4000),   # generated sentences, before cleaning
-        "n_test": runtime.pick(smoke=500, cpu=1000, gpu=1000),
-        "teacher": dict(embed=runtime.pick(32, 64, 64), channels=runtime.pick(64, 128, 128)),
-        "student": dict(embed=16, channels=16),
-        "steps": runtime.pick(smoke=100, cpu=600, gpu=1000),      # teacher and student training steps
-        "lr": 1e-2,
-        "batch": 64,
-        "sparsity": runtime.pick(smoke=0.7, cpu=0.8, gpu=0.8),    # fraction of each weight matrix pruned
-        "finetune_steps": runtime.pick(smoke=30, cpu=200, gpu=300),
-        "temperature": 4.0,                                        # distillation
-        "alpha": 0.7,
-        "repeats": runtime.pick(smoke=10, cpu=30, gpu=30),         # latency: calls timed per measurement
-        "compile": runtime.pick(smoke=False, cpu=True, gpu=True),  # also time torch.compile (slow to compile)
-    }
-
-
-def train_text_cnn(config: TextCNNConfig, x: torch.Tensor, y: torch.Tensor, s: dict, *, teacher=None,
-                   device=None) -> TextCNN:
-    """Train a TextCNN on (x, y) with ``fit``: from the labels alone, or distilled from ``teacher``."""
-    runtime.seed_everything(0)
-    model = TextCNN(config)
-    runtime.set_threads(params=runtime.count_params(model))
-    trainee = model if teacher is None else cz.Distillation(model, teacher, temperature=s["temperature"],
-                                                            alpha=s["alpha"])
-    train.fit(trainee, shuffled_batches(x, y, s["batch"]), steps=s["steps"], lr=s["lr"], warmup=s["steps"] // 10,
-              device=device, progress=False)
-    return model.cpu().eval()
+from ..text.text_cnn import TextCNNConfig
+from .foundations_outlook import multimodal_figures, scaling_figures
 
 
 def workflow_figures() -> dict:
@@ -65,16 +36,13 @@ def workflow_figures() -> dict:
     confidence, predicted = probs.max(dim=1)
     _, _, macro_f1 = metrics.precision_recall_f1(data.y_test, predicted, average="macro", num_classes=classes)
 
-    pruned, masks = cz.magnitude_prune(teacher, s["sparsity"])
-    runtime.seed_everything(0)
-    train.fit(pruned, shuffled_batches(data.x_train, data.y_train, s["batch"]), steps=s["finetune_steps"], lr=3e-3,
-              on_step_end=lambda step, m: cz.apply_masks(m, masks), progress=False)
+    pruned = prune_and_finetune(teacher, data.x_train, data.y_train, s)
     student_config = TextCNNConfig(vocab, classes, **s["student"])
     variants = {
         "float32": teacher,
         "int8": cz.quantize_int8(teacher),
         "torch_int8": cz.torch_dynamic_int8(teacher),
-        "pruned": pruned.cpu().eval(),
+        "pruned": pruned,
         "student": train_text_cnn(student_config, data.x_train, data.y_train, s, teacher=teacher),
     }
     rows = {r["model"]: r for r in cz.compare(variants, data.x_test, data.y_test, repeats=s["repeats"])}
@@ -101,7 +69,8 @@ def workflow_figures() -> dict:
 
 
 # Each part of the chapter's benchmark: name -> function returning a flat dict of JSON-able numbers.
-PARTS: dict[str, Callable[[], dict]] = {"workflow": workflow_figures}
+PARTS: dict[str, Callable[[], dict]] = {"workflow": workflow_figures, "scaling": scaling_figures,
+                                        "multimodal": multimodal_figures}
 
 
 def headline(figures: dict) -> dict:
@@ -126,7 +95,3 @@ def headline(figures: dict) -> dict:
                          "TextCNN on cleaned reviews: size, latency, accuracy)", headline=headline)
 def foundations() -> dict:
     return {name: part() for name, part in PARTS.items()}
-
-
-# The outlook notebook's parts ("scaling", "multimodal") add themselves to PARTS on import.
-from . import foundations_outlook  # noqa: E402,F401

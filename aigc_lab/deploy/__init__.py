@@ -3,6 +3,8 @@
 preprocess.py    raw text -> clean tokens -> splits -> fixed-length ids (``TextPipeline``, saved beside the weights)
 compression.py   int8 quantisation, magnitude pruning, knowledge distillation; size and latency measurements
 export.py        torch.export programs, and ONNX where the optional packages are installed
+compression_recipe.py  the workflow notebook's recipe (typed settings per profile, the TextCNN teacher,
+                 its pruned copy and its distilled student), shared with the ``foundations`` benchmark
 
 Serialisation itself is ``aigc_lab.checkpoint`` (safetensors, never pickle).  The notebook
 notebooks/01_foundations/03_workflow carries one model through every step.
