@@ -1,10 +1,10 @@
-"""The comparison table of notebook 6.4 (aigc_lab/benchmarks/explain_comparison.py), on hand-made figures."""
+"""The comparison table of notebook 6.4 (aigc_lab/explain/comparison_recipe.py), on hand-made figures."""
 import math
 
 import pytest
 
 from aigc_lab import runtime
-from aigc_lab.benchmarks import explain_comparison
+from aigc_lab.explain import comparison_recipe as explain_comparison
 from aigc_lab.explain import evaluate
 from aigc_lab.explain.audio import audio_settings
 from aigc_lab.explain.image import image_settings

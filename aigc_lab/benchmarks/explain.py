@@ -2,155 +2,19 @@
 
 For each modality (text: the sentiment TextCNN of notebook 6.1; image: the shapes
 SmallCNN of notebook 6.2; audio: the spoken-command KeywordCNN of notebook 6.3)
-and each method, with the same settings and functions as
-the notebooks (``explain.text.text_settings``, ``explain.image.image_settings``,
-``explain.evaluate.evaluate``):
-
-- ground truth: pointing game and precision at k (k = |evidence|) beside the random
-  baseline |evidence| / n, with a random map as a control method;
-- faithfulness: deletion and insertion areas beside a random order;
-- sanity: Spearman rank correlation between the maps of the trained and of a
-  randomised model (low is good), and the randomised model's own pointing game (a
-  method whose maps still find the evidence there was drawing the input);
-- cost and stability: seconds per explanation, run-to-run variance across three seeds.
-
-Text adds the shortcut probe: how often adding "sponsored" flips a negative test
-sentence, and how often each method puts it first where it did.  Each modality's
-top-level figures are the quality bars (shown in the README); ``methods`` holds every
-figure of every method (in results/bench.json).  Audio (notebook 6.3: the spoken-command
-KeywordCNN) is built the same way and adds a removal check in the waveform itself.
+and each method, with the same settings and functions as the notebooks
+(``aigc_lab.explain.comparison_recipe``: ``text_figures``, ``image_figures``, ``audio_figures``; its
+docstring lists the checks: ground truth, faithfulness, sanity, cost and stability).  Each modality's
+top-level figures are the quality bars (shown in the README); ``methods`` holds every figure of every
+method (in results/bench.json).
 
     AIGC_LAB_PROFILE=smoke aigc-lab bench explain
 """
 from __future__ import annotations
 
-import math
-
-import torch
-
 from .. import runtime
 from ..bench import register
-from ..data.explain import evidence_sentences
-from ..explain import evaluate, sanity
-from ..data.explain import spoken_evidence
-from ..explain import audio as explain_audio
-from ..explain import image as explain_image
-from ..explain import text as explain_text
-
-
-def _rounded(report: evaluate.MethodReport) -> dict:
-    """A report's figures rounded, with figures not measured (NaN: the random map's sanity check) as None."""
-    def clean(v):
-        return None if isinstance(v, float) and math.isnan(v) else round(v, 4) if isinstance(v, float) else v
-    return {k: clean(v) for k, v in report.row().items() if k != "method"}
-
-
-def _summary(reports: list[evaluate.MethodReport]) -> dict:
-    """The quality bars as flat figures (the README shows these; the per-method detail is in results/bench.json)."""
-    named = {r.method: r for r in reports if r.method != "random map"}
-    best = max(named.values(), key=lambda r: (r.precision_at_k, r.pointing_game))
-    return {
-        "best_method": best.method,
-        "best_pointing_game": round(best.pointing_game, 4),
-        "best_precision_at_k": round(best.precision_at_k, 4),
-        "random_baseline": round(best.random_baseline, 4),
-        "best_beats_random_by_30_points": best.pointing_game >= best.random_baseline + 0.3,
-        "deletion_below_random": sorted(m for m, r in named.items() if r.deletion_auc < r.random_deletion_auc),
-        "insertion_above_random": sorted(m for m, r in named.items() if r.insertion_auc > r.random_insertion_auc),
-        "saliency_randomisation_correlation": round(named["saliency"].randomisation_correlation, 4),
-        "saliency_randomisation_below_0.3": named["saliency"].randomisation_correlation < 0.3,
-        # methods whose maps still find the evidence on the randomised model: they were drawing the input
-        "fail_randomisation": sorted(m for m, r in named.items()
-                                     if r.randomised_pointing_game >= r.random_baseline + 0.3),
-    }
-
-
-def text_figures(settings: dict | None = None) -> dict:
-    """Notebook 6.1's evaluation: the sentiment classifier, six methods and a random map.
-
-    ``settings``: sizes like ``text_settings()`` (the default); notebook 6.4 passes smaller ones."""
-    s = settings or explain_text.text_settings()
-    corpus = evidence_sentences(s["n_train"], s["n_test"], seed=0)
-    task = explain_text.train_sentiment_classifier(corpus, steps=s["steps"])
-    methods = explain_text.text_explainers(task.model, task.vocab, **s["methods"])
-    random_model = sanity.randomised_copy(task.model, seed=1)
-    random_methods = explain_text.text_explainers(random_model, task.vocab, **s["methods"])
-    methods["random map"] = evaluate.random_attribution(feature_dims=1)
-    reports = evaluate.evaluate(methods, explain_text.text_cases(task, s["n_explained"]), randomised=random_methods,
-                                probabilities=explain_text.probabilities(task.model),
-                                deletion_baseline=torch.zeros_like, insertion_baseline=torch.zeros_like,
-                                variance_cases=s["variance_cases"])
-    shortcut, flip_rate = explain_text.shortcut_cases(task, s["n_explained"])
-    found = {}
-    for name, explain in methods.items():
-        maps, _ = evaluate.explain_cases(explain, shortcut)
-        found[name] = round(evaluate.ground_truth_scores(maps, shortcut)["pointing_game"], 4) if shortcut else None
-    summary = _summary(reports)
-    return {
-        "test_accuracy": round(task.test_accuracy, 4), "majority_accuracy": round(task.majority_accuracy, 4),
-        "explained": len(reports[0].maps), **summary,
-        "best_precision_at_k_at_least_0.9": summary["best_precision_at_k"] >= 0.9,
-        "shortcut_flip_rate": round(flip_rate, 4), "shortcut_cases": len(shortcut),
-        "shortcut_found_first": sorted(m for m, v in found.items() if v is not None and v >= 0.9),
-        "shortcut_pointing_game": found,
-        "methods": {r.method: _rounded(r) for r in reports},
-    }
-
-
-def image_figures(settings: dict | None = None) -> dict:
-    """Notebook 6.2's evaluation: the shapes classifier, six methods and a random map.
-
-    ``settings``: sizes like ``image_settings()`` (the default); notebook 6.4 passes smaller ones."""
-    s = settings or explain_image.image_settings()
-    task = explain_image.train_shape_classifier(s["n_train"], s["n_test"], steps=s["steps"], lr=s["lr"], size=s["size"])
-    background = task.train.images[:32]
-    methods = explain_image.image_explainers(task.model, background=background, **s["methods"])
-    random_methods = explain_image.image_explainers(sanity.randomised_copy(task.model, seed=1), background=background,
-                                                    **s["methods"])
-    methods["random map"] = evaluate.random_attribution(feature_dims=2)
-    reports = evaluate.evaluate(methods, explain_image.image_cases(task, s["n_explained"]), randomised=random_methods,
-                                probabilities=explain_image.probabilities(task.model),
-                                deletion_baseline=explain_image.mean_colour,
-                                insertion_baseline=explain_image.mean_colour,
-                                steps=s["curve_steps"], variance_cases=s["variance_cases"])
-    summary = _summary(reports)
-    return {
-        "test_accuracy": round(task.result.test_accuracy, 4),
-        "majority_accuracy": round(task.result.majority_accuracy, 4),
-        "explained": len(reports[0].maps), **summary,
-        "gradient_x_input_fails_randomisation": "gradient x input" in summary["fail_randomisation"],
-        "methods": {r.method: _rounded(r) for r in reports},
-    }
-
-
-def audio_figures(settings: dict | None = None) -> dict:
-    """Notebook 6.3's evaluation: the spoken-command classifier, six methods and a random map, plus the removal
-    check in the waveform (the explained class's probability with the top-attributed frames turned down).
-
-    ``settings``: sizes like ``audio_settings()`` (the default); notebook 6.4 passes smaller ones."""
-    s = settings or explain_audio.audio_settings()
-    data = spoken_evidence(train_speakers=s["train_speakers"], test_speakers=s["test_speakers"], partners=s["partners"])
-    task = explain_audio.train_command_classifier(data, steps=s["steps"], lr=s["lr"])
-    background = task.train_features[:32]
-    methods = explain_audio.audio_explainers(task.model, background=background, **s["methods"])
-    random_methods = explain_audio.audio_explainers(sanity.randomised_copy(task.model, seed=1), background=background,
-                                                    **s["methods"])
-    methods["random map"] = evaluate.random_attribution(feature_dims=2)
-    cases = explain_audio.audio_cases(task, s["n_explained"])
-    reports = evaluate.evaluate(methods, cases, randomised=random_methods,
-                                probabilities=explain_audio.probabilities(task.model),
-                                deletion_baseline=explain_audio.background_level,
-                                insertion_baseline=explain_audio.background_level,
-                                steps=s["curve_steps"], variance_cases=s["variance_cases"])
-    ig = next(r for r in reports if r.method == "integrated gradients")
-    removal = explain_audio.removal_check(task, ig.maps, cases)
-    return {
-        "test_accuracy": round(task.test_accuracy, 4), "majority_accuracy": round(task.majority_accuracy, 4),
-        "train_clips": len(data.train), "test_clips": len(data.test),
-        "explained": len(cases), **_summary(reports),
-        "ig_removal_probability": {k: round(v, 4) for k, v in removal.items()},
-        "methods": {r.method: _rounded(r) for r in reports},
-    }
+from ..explain.comparison_recipe import audio_figures, image_figures, text_figures
 
 
 def headline(figures: dict) -> dict:

@@ -13,11 +13,13 @@ One file per job, each readable on its own:
     show.py          words coloured by attribution, heat-maps over images, curves, score charts
     text.py          the sentiment classifier of notebook 6.1, its cases and its six explainers
     image.py         the shapes classifier of notebook 6.2, its cases and its six explainers
+    comparison_recipe.py  each modality's evaluation (train, explain with every method, score), the one
+                     the ``explain`` benchmark records, and notebook 6.4's sizes and comparison table
 
 A new modality (audio, notebook 6.3) adds one module like ``text.py``: a ``*_settings()``
 function, a task (data with known evidence + a trained model), ``*_cases`` and
 ``*_explainers`` returning ``explain(x, target, seed) -> attribution map`` functions;
-``evaluate.evaluate`` and the benchmark ``explain`` (``aigc_lab/benchmarks/explain.py``)
+``evaluate.evaluate``, ``comparison_recipe`` and the benchmark ``explain`` (``aigc_lab/benchmarks/explain.py``)
 then score it like the others.  Nothing here imports shap, lime or captum until a
 wrapper is called.
 """
