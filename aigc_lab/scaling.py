@@ -9,7 +9,7 @@ held-out loss follows a power law in its parameter count N (and in data D and co
 log-log straight line  log L = log a - b log N  (c = 0).  ``training_flops`` is the usual
 estimate of training compute, C ~= 6 N D (2 N D multiply-adds forward, twice that backward).
 This module knows nothing about text or images: the outlook notebook trains a family of GPTs
-(``aigc_lab/benchmarks/foundations_outlook.py``) and hands the numbers here.
+(``aigc_lab/text/scaling_recipe.py``) and hands the numbers here.
 
     law = fit_power_law(params, losses)
     law(10 * params[-1])           # the predicted loss of a 10x larger model
