@@ -197,7 +197,9 @@ def test_saves_every_checkpoint_seconds_while_training(tmp_path):
 
     history = train.fit(Regressor(), [(x, y)], steps=10**6, max_seconds=1.2, device="cpu", progress=False,
                         checkpoint_dir=tmp_path, checkpoint_seconds=0.2, on_step_end=watch)
-    assert len(seen) >= 3 and max(seen) < history.step, "a kill between saves loses at most checkpoint_seconds"
+    # saves came while it trained (the last may fall on the final step, when the time runs out just after it)
+    during = [step for step in seen if step < history.step]
+    assert len(seen) >= 3 and len(during) >= 2, "a kill between saves loses at most checkpoint_seconds"
     assert checkpoint.read_state(tmp_path)["step"] == history.step
 
 

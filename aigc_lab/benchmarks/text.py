@@ -20,37 +20,30 @@ import os
 from .. import runtime
 from ..bench import register
 from ..data.text import CharTokenizer, python_docs_text, split_ids, unigram_entropy
-from ..text.char_lm_recipe import Recipe, course_recipe, reference_recipe, train_recipe  # noqa: F401 (old home)
-
-
-def text_settings() -> dict:
-    """Per-profile budget: seconds of training per recipe, and how many held-out characters score it."""
-    return {
-        "seconds": runtime.pick(smoke=6, cpu=150, gpu=120),
-        "val_chars": runtime.pick(smoke=4_000, cpu=None, gpu=None),   # None: the whole held-out 10%
-    }
+from ..text.char_lm_recipe import (Recipe, comparison_settings, course_recipe,  # noqa: F401 (Recipe: its old home)
+                                   reference_recipe, train_recipe)
 
 
 @register("text", "Part 2 text: a reference small GPT recipe against the course's, same corpus and time, nats/char")
 def text_benchmark() -> dict:
-    settings = text_settings()
+    settings = comparison_settings()
     text = python_docs_text()
     tokenizer = CharTokenizer(text)
     train_ids, val_ids = split_ids(tokenizer.encode(text), 0.1)
-    if settings["val_chars"] is not None:
-        val_ids = val_ids[:settings["val_chars"]]
+    if settings.val_chars is not None:
+        val_ids = val_ids[:settings.val_chars]
     load_before = os.getloadavg()[0]
     results = {}
     for recipe in (reference_recipe(), course_recipe()):
         results[recipe.name] = train_recipe(recipe, train_ids, val_ids, vocab_size=tokenizer.vocab_size,
-                                            seconds=settings["seconds"])
+                                            seconds=settings.seconds)
     return {
         "reference": results["reference"],
         "course": results["course"],
         "course_minus_reference_nats_per_char": round(
             results["course"]["val_loss_nats_per_char"] - results["reference"]["val_loss_nats_per_char"], 4),
         "unigram_entropy_nats_per_char": round(unigram_entropy(train_ids), 4),
-        "budget_seconds_each": settings["seconds"],
+        "budget_seconds_each": settings.seconds,
         "val_chars": len(val_ids),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],   # before and after: others' work
     }

@@ -28,6 +28,7 @@ import torch
 
 from .. import runtime, train
 from ..data.text import LMBatches
+from ..settings import Settings
 from .gpt import GPT, GPTConfig
 from .sampling import evaluate_loss
 
@@ -53,6 +54,19 @@ class Recipe:
             raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
         if self.threads not in ("auto", "recheck"):
             raise ValueError(f"threads must be 'auto' or 'recheck', got {self.threads!r}")
+
+
+@dataclass
+class ComparisonSettings(Settings):
+    """How two recipes are compared: the same training time each, scored on the same held-out characters."""
+
+    seconds: float                # training time for each recipe
+    val_chars: int | None         # held-out characters that score them; None: the whole held-out 10%
+
+
+def comparison_settings() -> ComparisonSettings:
+    return ComparisonSettings(seconds=runtime.pick(smoke=6, cpu=150, gpu=120),
+                              val_chars=runtime.pick(smoke=4_000, cpu=None, gpu=None))
 
 
 def _small(name: str, **kw) -> Recipe:
