@@ -46,3 +46,51 @@ def exercise_b():
 def wrong_b():
     """A plausible mistake: assuming an unset gpu value means the smoke value."""
     return 50
+
+
+def exercise_c():
+    """The bare loop plus a linear warm-up and gradient clipping, which is what ``fit`` does with
+    ``min_lr_ratio=1.0`` (no decay after the warm-up).
+
+    The learning rate is set on every parameter group at the start of each step: it climbs as
+    lr * (s + 1) / warmup for the first ``warmup`` steps, then stays at lr. Clipping rescales the
+    gradients that ``backward`` just filled in, so it sits between ``backward`` and ``step``.
+    """
+
+    def my_fit(model, batch, steps, lr, warmup, grad_clip):
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in model.parameters() if p.dim() < 2]
+        optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.0},
+                                       {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95))
+        for step in range(steps):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (step + 1) / warmup if step < warmup else lr
+            loss = model.loss(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+        return model
+
+    return my_fit
+
+
+def wrong_c():
+    """A plausible mistake: clipping after ``optimizer.step()``, when the step has already used the full gradient."""
+
+    def my_fit(model, batch, steps, lr, warmup, grad_clip):
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in model.parameters() if p.dim() < 2]
+        optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.0},
+                                       {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.95))
+        for step in range(steps):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (step + 1) / warmup if step < warmup else lr
+            loss = model.loss(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        return model
+
+    return my_fit
