@@ -185,6 +185,20 @@ def test_next_token_probs_temperature_and_top_k():
         next_token_probs(logits, 0.0)
 
 
+def test_next_token_probs_top_p_keeps_the_smallest_nucleus():
+    probs = torch.tensor([0.15, 0.5, 0.05, 0.3])                       # not sorted: the nucleus is ids 1, 3 (0.8)
+    logits = probs.log()
+    nucleus = next_token_probs(logits, top_p=0.8)
+    assert torch.allclose(nucleus, torch.tensor([0.0, 0.625, 0.0, 0.375]))
+    assert torch.allclose(next_token_probs(logits, top_p=0.81), torch.tensor([0.15, 0.5, 0.0, 0.3]) / 0.95)
+    assert torch.allclose(next_token_probs(logits, top_p=1.0), probs)
+    assert torch.allclose(next_token_probs(logits, top_p=0.1), torch.tensor([0.0, 1.0, 0.0, 0.0]))  # the best always stays
+    batched = next_token_probs(torch.stack([logits, logits.flip(0)]), top_p=0.8)   # (2, V): row by row
+    assert torch.allclose(batched[1], nucleus.flip(0))
+    with pytest.raises(ValueError, match="top_p"):
+        next_token_probs(logits, top_p=0.0)
+
+
 def test_generate_with_top_k_1_is_greedy_and_seeded_sampling_repeats():
     model = GPT(GPTConfig(vocab_size=9, block_size=8, n_layer=1, n_head=1, n_embd=8))
     prompt = torch.tensor([1, 2])

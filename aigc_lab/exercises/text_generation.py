@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 
 from ..text.bpe import merge
-from ..text.sampling import nats_per_char, next_token_probs
+from ..text.sampling import nats_per_char
 from . import exercise
 
 
@@ -27,15 +27,26 @@ def _per_char(answer) -> bool:
     return True
 
 
+def _min_p_reference(logits: torch.Tensor, temperature: float, min_p: float | None) -> torch.Tensor:
+    """Min-p sampling's distribution: drop every token less likely than min_p times the most likely one."""
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    if min_p is not None:
+        probs = probs.masked_fill(probs < min_p * probs.max(), 0.0)
+        probs = probs / probs.sum()
+    return probs
+
+
 @exercise("02_text.01.b", kind="function",
-          hint="Divide the logits by the temperature, set every score below the k-th largest to -inf, "
-               "then take the softmax (so the kept probabilities sum to 1).")
+          hint="Section 8's sampler shows the pattern: divide the logits by the temperature and take the softmax; then "
+               "compare each probability with min_p times the largest one (a threshold relative to the top token, "
+               "not an absolute one), zero the ones below it and divide by the new sum.")
 def _probs(answer) -> bool:
     generator = torch.Generator().manual_seed(5)
-    for vocab, temperature, top_k in [(10, 1.0, None), (10, 0.5, 3), (50, 2.0, 10), (7, 0.8, 1), (30, 1.3, 30)]:
+    for vocab, temperature, min_p in [(10, 1.0, None), (10, 0.5, 0.1), (50, 2.0, 0.05), (7, 0.8, 1.0),
+                                      (30, 1.3, 0.3), (40, 1.0, 0.02)]:
         logits = torch.randn(vocab, generator=generator) * 3
-        got = torch.as_tensor(answer(logits.clone(), temperature, top_k), dtype=torch.float32)
-        if got.shape != logits.shape or not torch.allclose(got, next_token_probs(logits, temperature, top_k), atol=1e-5):
+        got = torch.as_tensor(answer(logits.clone(), temperature, min_p), dtype=torch.float32)
+        if got.shape != logits.shape or not torch.allclose(got, _min_p_reference(logits, temperature, min_p), atol=1e-5):
             return False
     return True
 
@@ -72,3 +83,66 @@ def _merge(answer) -> bool:
         if [int(i) for i in got] != merge(np.array(ids, dtype=np.int64), pair, new_id).tolist():
             return False
     return True
+
+
+# --------------------------------------------------------------------------- e: sliding-window attention in a GPT
+def _band_attention_reference(attn: nn.Module, x: torch.Tensor, window: int) -> torch.Tensor:
+    """The package's attention weights, with position t allowed to see s only when t - window < s <= t."""
+    B, T, C = x.shape
+    heads = attn.n_head
+    q, k, v = (t.view(B, T, heads, C // heads).transpose(1, 2) for t in attn.qkv(x).split(C, dim=2))
+    t, s = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    allowed = (s <= t) & (s > t - window)                                     # (T, T)
+    y = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+    return attn.proj(y.transpose(1, 2).reshape(B, T, C))
+
+
+@exercise("02_text.01.e", kind="function",
+          hint="Start from the causal mask of section 5 (position t sees s <= t) and also hide the positions that are "
+               "window or more steps back (s <= t - window). Keep the layers named qkv and proj, split the heads "
+               "exactly as MyCausalSelfAttention does, and divide the scores by sqrt(d), the width of one head.")
+def _local_attention(answer) -> bool:
+    from .. import train
+    from ..data.text import CharTokenizer, LMBatches, python_docs_text, unigram_entropy
+    from ..text.gpt import GPT, CausalSelfAttention, GPTConfig
+
+    # 1. the same weights give the same outputs as a masked reference, for several windows
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=10, n_embd=32, n_head=4)
+    package = CausalSelfAttention(config)
+    x = torch.randn(3, 12, 32)
+    for window in (12, 20, 4, 1):
+        mine = answer(32, 4, window)
+        mine.load_state_dict(package.state_dict())
+        with torch.no_grad():
+            got = mine(x)
+            expected = package(x) if window >= 12 else _band_attention_reference(package, x, window)
+        if got is None:
+            raise NotImplementedError
+        try:
+            torch.testing.assert_close(got, expected)
+        except AssertionError:
+            return False
+
+    # 2. dropped into a 2-layer GPT, it trains for 100 steps about as well as the package's full attention
+    text = python_docs_text()[:60_000]
+    chars = CharTokenizer(text)
+    ids = chars.encode(text)
+    config = GPTConfig(vocab_size=chars.vocab_size, block_size=32, n_layer=2, n_head=4, n_embd=32)
+    losses, threads = {}, torch.get_num_threads()
+    torch.set_num_threads(1)                      # a model this small trains several times faster on one thread
+    try:
+        for name in ("package", "yours"):
+            torch.manual_seed(0)
+            model = GPT(config)
+            if name == "yours":
+                for block in model.blocks:
+                    local = answer(config.n_embd, config.n_head, 8)
+                    local.load_state_dict(block.attn.state_dict())       # the same starting weights
+                    block.attn = local
+            history = train.fit(model, LMBatches(ids, block=32, batch=16), steps=100, lr=3e-3, warmup=10,
+                                device="cpu", progress=False, log_every=25)
+            losses[name] = history.final_loss
+    finally:
+        torch.set_num_threads(threads)
+    return losses["yours"] < unigram_entropy(ids) and losses["yours"] < losses["package"] + 0.15

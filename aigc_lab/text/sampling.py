@@ -15,28 +15,40 @@ def _device_of(model: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None) -> torch.Tensor:
+def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+                     top_p: float | None = None) -> torch.Tensor:
     """Turn next-token scores (..., vocab) into the probabilities the sampler draws from.
 
     temperature  divides the logits: below 1 sharpens the distribution, above 1 flattens it
     top_k        keeps only the k highest scores (ties with the k-th are kept) and renormalises
+    top_p        nucleus sampling (Holtzman et al. 2020): keeps the most likely tokens, best first, until
+                 their probability reaches top_p (after temperature and top-k), and renormalises
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError("top_p must be in (0, 1]")
     logits = logits.float() / temperature
     if top_k is not None:
         kth = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1).values[..., -1:]   # the k-th largest score
         logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None:
+        sorted_probs, order = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
+        above = sorted_probs.cumsum(dim=-1) - sorted_probs           # mass of the tokens ranked above each one
+        drop = (above >= top_p).scatter(-1, order, above >= top_p)   # back in vocabulary order
+        logits = logits.masked_fill(drop, float("-inf"))
     return torch.softmax(logits, dim=-1)
 
 
 @torch.no_grad()
 def generate(model: torch.nn.Module, prompt: torch.Tensor, new_tokens: int, *, temperature: float = 1.0,
-             top_k: int | None = None, context: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+             top_k: int | None = None, top_p: float | None = None, context: int | None = None,
+             generator: torch.Generator | None = None) -> torch.Tensor:
     """Extend ``prompt`` (T,) ids by ``new_tokens`` sampled tokens; return all (T + new_tokens,) ids.
 
     temperature  divides the logits: below 1 sharpens the distribution, above 1 flattens it
     top_k        keep only the k most likely tokens before sampling
+    top_p        keep only the most likely tokens whose probabilities add up to top_p (nucleus sampling)
     context      feed at most the last ``context`` tokens (a GPT's block_size)
     """
     if temperature <= 0:
@@ -50,7 +62,7 @@ def generate(model: torch.nn.Module, prompt: torch.Tensor, new_tokens: int, *, t
     for _ in range(new_tokens):
         window = ids if context is None else ids[:, -context:]
         logits = model(window)[:, -1, :]                                   # (1, vocab): the next token's scores
-        probs = next_token_probs(logits, temperature, top_k)
+        probs = next_token_probs(logits, temperature, top_k, top_p)
         nxt = torch.multinomial(probs.cpu(), 1, generator=generator).to(dev)   # (1, 1)
         ids = torch.cat([ids, nxt], dim=1)
     return ids[0].cpu()

@@ -33,30 +33,30 @@ def wrong_a():
 
 
 def exercise_b():
-    """Sampling probabilities with temperature and top-k.
+    """Min-p sampling (Nguyen et al. 2024): a cut-off relative to the most likely token.
 
-    Divide the scores by the temperature first (a low temperature spreads them
-    apart, so the softmax gets sharper), keep the k largest by setting the others
-    to -inf (their probability becomes exactly 0), and only then take the softmax,
-    which renormalises the survivors to sum to one.
+    Divide the scores by the temperature and take the softmax. A token survives if its
+    probability is at least min_p times the top token's: when the model is sure (one token
+    near 1) almost everything else is cut; when it hesitates (a flat distribution) many
+    tokens stay. Zero the rest and divide by the new sum so the survivors sum to one.
     """
-    def probs(logits, temperature, top_k):
-        logits = logits / temperature
-        if top_k is not None:
-            kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
-            logits = logits.masked_fill(logits < kth, float("-inf"))
-        return torch.softmax(logits, dim=-1)
+    def probs(logits, temperature, min_p):
+        p = torch.softmax(logits / temperature, dim=-1)
+        if min_p is not None:
+            p = p.masked_fill(p < min_p * p.max(), 0.0)
+            p = p / p.sum()
+        return p
 
     return probs
 
 
 def wrong_b():
-    """Zeroes the tokens outside the top k after the softmax but forgets to renormalise."""
-    def probs(logits, temperature, top_k):
+    """Uses min_p as an absolute threshold on the probabilities instead of one relative to the top token."""
+    def probs(logits, temperature, min_p):
         p = torch.softmax(logits / temperature, dim=-1)
-        if top_k is not None:
-            kth = torch.topk(p, min(top_k, p.numel())).values[-1]
-            p = p.masked_fill(p < kth, 0.0)
+        if min_p is not None:
+            p = p.masked_fill(p < min_p, 0.0)
+            p = p / p.sum()
         return p
 
     return probs
@@ -130,3 +130,48 @@ def wrong_d():
         return out[::-1]
 
     return merge
+
+
+def _local_attention(scale_by_head: bool):
+    import math
+
+    import torch.nn as nn
+
+    class LocalSelfAttention(nn.Module):
+        def __init__(self, n_embd, n_head, window):
+            super().__init__()
+            self.n_head, self.window = n_head, window
+            self.qkv = nn.Linear(n_embd, 3 * n_embd)
+            self.proj = nn.Linear(n_embd, n_embd)
+
+        def forward(self, x):                                             # (B, T, C)
+            B, T, C = x.shape
+            d = C // self.n_head
+            q, k, v = (t.view(B, T, self.n_head, d).transpose(1, 2) for t in self.qkv(x).split(C, dim=2))
+            scores = q @ k.transpose(-2, -1) / math.sqrt(d if scale_by_head else C)   # (B, heads, T, T)
+            t = torch.arange(T, device=x.device)[:, None]
+            s = torch.arange(T, device=x.device)[None, :]
+            allowed = (s <= t) & (s > t - self.window)                    # causal, and at most window back
+            weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+            y = (weights @ v).transpose(1, 2).reshape(B, T, C)
+            return self.proj(y)
+
+    return LocalSelfAttention
+
+
+def exercise_e():
+    """Sliding-window causal self-attention (as in Longformer and Mistral).
+
+    It is the attention of section 5 with one more condition in the mask: position t sees
+    position s only if s <= t (causal) and s > t - window (at most window positions, itself
+    included). Everything else (the qkv projection, the heads, the 1/sqrt(d) scale with d
+    the width of one head, the output projection) stays as it was, so the package's
+    weights load into it and, with a window as long as the block, it is the same attention.
+    Each layer sees only `window` positions back, but two stacked layers see twice as far.
+    """
+    return _local_attention(scale_by_head=True)
+
+
+def wrong_e():
+    """Scales the scores by the square root of the whole width C instead of one head's width d."""
+    return _local_attention(scale_by_head=False)
