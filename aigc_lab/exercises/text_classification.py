@@ -66,3 +66,66 @@ def _top_words(answer) -> bool:
         if len(mine) != len(expected) or any(list(m) != e for m, e in zip(mine, expected)):
             return False
     return True
+
+
+# --------------------------------------------------------------------------- d: a neural bag of words, trained
+def _mean_of_real_words(model, ids):
+    """What the classifier must compute: the head applied to the mean embedding of the non-padding words."""
+    import torch
+
+    mask = (ids != 0).float()[:, :, None]                                    # (B, T, 1)
+    mean = (model.embedding(ids) * mask).sum(1) / mask.sum(1).clamp(min=1)   # (B, E)
+    return model.head(mean)
+
+
+@exercise("02_text.02.d", kind="function",
+          hint="Section 4's TextCNN shows the pieces: the mask ids != 0 marks the real words. Sum the embeddings of the "
+               "real words only and divide by how many there are in each sentence (not by the padded length T), then "
+               "apply the head; loss(batch) is the cross-entropy of those logits against the labels.")
+def _mean_embedding_classifier(answer) -> bool:
+    import torch
+
+    from .. import train
+    from ..data.image import shuffled_batches
+    from ..data.text import sentiment_sentences
+    from ..text.bow import Vocabulary, encode_padded
+
+    corpus = sentiment_sentences(600, 300, seed=1)
+    vocab = Vocabulary.build([t.split() for t in corpus.texts("train")])
+    ids_train = encode_padded([t.split() for t in corpus.texts("train")], vocab)
+    ids_test = encode_padded([t.split() for t in corpus.texts("test")], vocab, max_len=ids_train.shape[1])
+    y_train = torch.tensor(corpus.labels("train", target="topic"))
+    y_test = torch.tensor(corpus.labels("test", target="topic"))
+    classes = int(y_train.max()) + 1
+
+    # 1. the forward pass: the mean over real words, whatever the padding
+    torch.manual_seed(0)
+    model = answer(len(vocab), classes, 16)
+    with torch.no_grad():
+        model.embedding.weight[1:].normal_()           # padding (id 0) stays zero
+        got = model(ids_test[:20])
+        if got is None:
+            raise NotImplementedError
+        if not torch.allclose(got, _mean_of_real_words(model, ids_test[:20]), atol=1e-5):
+            return False
+    loss = model.loss((ids_train[:8], y_train[:8]))
+    if loss is None:
+        raise NotImplementedError
+    with torch.no_grad():
+        expected = torch.nn.functional.cross_entropy(_mean_of_real_words(model, ids_train[:8]), y_train[:8])
+    if not torch.allclose(loss.detach(), expected, atol=1e-5):
+        return False
+
+    # 2. trained briefly by the course's loop, it must beat the majority class by 20 points on the topics
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        model = answer(len(vocab), classes, 16)
+        train.fit(model, shuffled_batches(ids_train, y_train, 64), steps=150, lr=1e-2, device="cpu", progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    with torch.no_grad():
+        accuracy = (model(ids_test).argmax(1) == y_test).float().mean().item()
+    majority = (y_test == y_train.bincount().argmax()).float().mean().item()
+    return accuracy >= majority + 0.20

@@ -85,3 +85,43 @@ def wrong_c():
         return [list(names[np.argsort(-np.abs(w), kind="stable")[:k]]) for w in svm.coef_]
 
     return top_words
+
+
+def _mean_embedding_classifier(divide_by_real_words: bool):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class MeanEmbeddingClassifier(nn.Module):
+        def __init__(self, vocab_size, classes, embed):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, embed, padding_idx=0)
+            self.head = nn.Linear(embed, classes)
+
+        def forward(self, ids):                                          # (B, T)
+            mask = (ids != 0).float()[:, :, None]                        # (B, T, 1) real words
+            total = (self.embedding(ids) * mask).sum(dim=1)              # (B, E)
+            count = mask.sum(dim=1).clamp(min=1) if divide_by_real_words else ids.shape[1]
+            return self.head(total / count)                              # (B, classes)
+
+        def loss(self, batch):
+            ids, labels = batch
+            return F.cross_entropy(self(ids), labels)
+
+    return MeanEmbeddingClassifier
+
+
+def exercise_d():
+    """A neural bag of words (fastText, Joulin et al. 2017): the mean of the word embeddings, then a linear layer.
+
+    The mask ``ids != 0`` keeps the padding out: sum the embeddings of the real words and divide by
+    their number in each sentence (clamped at 1 for an empty row). Order is lost, so this model is a
+    learned bag of words: strong on topics, blind to "not good". ``loss`` is the cross-entropy that
+    ``fit`` lowers.
+    """
+    return _mean_embedding_classifier(divide_by_real_words=True)
+
+
+def wrong_d():
+    """Divides by the padded length T instead of each sentence's number of words, so short sentences shrink."""
+    return _mean_embedding_classifier(divide_by_real_words=False)
