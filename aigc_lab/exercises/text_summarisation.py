@@ -54,19 +54,28 @@ def _lcs(answer) -> bool:
     return all(int(answer(list(a), list(b))) == lcs_length(a, b) for a, b in pairs)
 
 
-@exercise("02_text.03.c", kind="function",
-          hint="Divide each row of the weight matrix by its sum (a row of zeros jumps to every node with probability 1/n), "
-               "start from 1/n everywhere and repeat score = (1 - d)/n + d * T.T @ score until it stops changing.")
-def _pagerank(answer) -> bool:
-    from ..text.textrank import pagerank
+def _personalised_pagerank_closed_form(w: np.ndarray, d: float, prior: np.ndarray) -> np.ndarray:
+    """The fixed point of score = (1 - d) prior + d T^T score, solved directly: (I - d T^T) score = (1 - d) prior."""
+    n = len(w)
+    out = w.sum(axis=1, keepdims=True)
+    transition = np.where(out > 0, w / np.where(out > 0, out, 1), 1.0 / n)    # a row of zeros jumps anywhere
+    return np.linalg.solve(np.eye(n) - d * transition.T, (1 - d) * prior)
 
+
+@exercise("02_text.03.c", kind="function",
+          hint="Start from the power iteration of section 3 (my_pagerank): the same transition matrix T (a row of zeros "
+               "jumps to every node with probability 1/n) and the same loop, but the random jump lands on node i with "
+               "probability prior[i] instead of 1/n: score = (1 - d) * prior + d * T.T @ score, repeated until it stops changing.")
+def _personalised_pagerank(answer) -> bool:
     rng = np.random.default_rng(2)
     for n in (3, 5, 8):
         w = rng.random((n, n)) * (rng.random((n, n)) < 0.7)
         w = (w + w.T) / 2
         np.fill_diagonal(w, 0)
         w[0, :] = w[:, 0] = 0                      # an isolated sentence
-        mine = np.asarray(answer(w.copy(), 0.85), dtype=float)
-        if mine.shape != (n,) or not np.allclose(mine, pagerank(w, 0.85), atol=1e-6):
-            return False
+        for prior in (np.full(n, 1.0 / n), 1.0 / np.arange(1, n + 1), rng.random(n)):
+            prior = prior / prior.sum()
+            mine = np.asarray(answer(w.copy(), 0.85, prior.copy()), dtype=float)
+            if mine.shape != (n,) or not np.allclose(mine, _personalised_pagerank_closed_form(w, 0.85, prior), atol=1e-6):
+                return False
     return True

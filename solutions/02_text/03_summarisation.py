@@ -83,21 +83,22 @@ def wrong_b():
 
 
 def exercise_c():
-    """PageRank by power iteration.
+    """Personalised PageRank by power iteration (position-biased TextRank).
 
-    Normalise each row of the weights into transition probabilities (a node without
-    edges moves anywhere with probability 1/n), start from the uniform distribution and
-    apply score <- (1 - d)/n + d * T^T score until the change is tiny. The transpose is
-    there because score[j] collects from every i that links to j.
+    The walk is the one of section 3: row-normalised edge weights, a node without edges
+    moving anywhere with probability 1/n. Only the random jump changes: with probability
+    1 - d the walker restarts at node i with probability prior[i] instead of 1/n. So
+    score <- (1 - d) * prior + d * T^T score, repeated until the change is tiny. A prior
+    that favours early sentences pulls the ranking towards the lead, as news editors do.
     """
-    def pagerank(weights, damping):
+    def pagerank(weights, damping, prior):
         w = np.asarray(weights, dtype=float)
         n = len(w)
         out = w.sum(axis=1, keepdims=True)
         transition = np.where(out > 0, w / np.where(out > 0, out, 1), 1.0 / n)
         score = np.full(n, 1.0 / n)
         for _ in range(1000):
-            new = (1 - damping) / n + damping * transition.T @ score
+            new = (1 - damping) * prior + damping * transition.T @ score
             if np.abs(new - score).sum() < 1e-12:
                 break
             score = new
@@ -107,14 +108,19 @@ def exercise_c():
 
 
 def wrong_c():
-    """Skips the row normalisation: uses raw weights, so well-connected nodes leak score out of proportion."""
-    def pagerank(weights, damping):
+    """Puts the prior in the wrong place: keeps the uniform jump (1 - d)/n and multiplies the walk's share by the prior."""
+    def pagerank(weights, damping, prior):
         w = np.asarray(weights, dtype=float)
         n = len(w)
+        out = w.sum(axis=1, keepdims=True)
+        transition = np.where(out > 0, w / np.where(out > 0, out, 1), 1.0 / n)
         score = np.full(n, 1.0 / n)
-        for _ in range(200):
-            score = (1 - damping) / n + damping * w.T @ score
-            score = score / score.sum()
-        return score
+        for _ in range(1000):
+            new = (1 - damping) / n + damping * prior * (transition.T @ score)
+            new = new / new.sum()
+            if np.abs(new - score).sum() < 1e-12:
+                break
+            score = new
+        return new
 
     return pagerank
