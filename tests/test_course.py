@@ -88,3 +88,24 @@ def test_readme_names_exactly_two_setup_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
     assert re.search(r"python -m venv", readme), "plain commands for machines without make"
+
+
+# Notebooks that write their mechanism where the learner reads it and prove it against the package (issue 20's
+# pattern); the other notebooks join this list as they are converted.
+BUILT_ON_SCREEN = ["notebooks/00_start_here.ipynb", "notebooks/02_text/01_generation.ipynb",
+                   "notebooks/02_text/02_classification.ipynb", "notebooks/02_text/03_summarisation.ipynb"]
+
+
+@pytest.mark.parametrize("name", BUILT_ON_SCREEN)
+def test_notebook_builds_on_screen_proves_it_and_links_the_glossary(name):
+    nb = nbformat.read(ROOT / name, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    parity = [s for s in code if "torch.testing.assert_close" in s and notebooks.CHECK_MARK in s]
+    assert parity, "a parity cell: assert_close against the package version, its printed line checked"
+    assert all("aigc_lab." in s for s in parity), "each parity cell names the package version it matches"
+    assert any("$$" in s for s in markdown), "the equation in LaTeX above the code"
+    assert re.search(r"[\u4e00-\u9fff]", markdown[0]), "the title and what-you-will-learn carry the Chinese terms"
+    link = re.search(r"\]\(([^)]*glossary\.md)\)", markdown[-1])
+    assert link and ((ROOT / name).parent / link.group(1)).resolve() == ROOT / "docs" / "glossary.md", \
+        "the notebook ends with a link to the glossary"
