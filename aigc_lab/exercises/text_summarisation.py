@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import torch
 
 from . import exercise
 
@@ -79,3 +80,75 @@ def _personalised_pagerank(answer) -> bool:
             if mine.shape != (n,) or not np.allclose(mine, _personalised_pagerank_closed_form(w, 0.85, prior), atol=1e-6):
                 return False
     return True
+
+
+# --------------------------------------------------------------------------- d: multiplicative attention, trained
+def _luong_reference(query, memory, mask, W):
+    scores = torch.einsum("bh,hk,bsk->bs", query, W, memory)              # (B, S): h^T W m_s
+    weights = scores.masked_fill(~mask, float("-inf")).softmax(dim=-1)    # (B, S)
+    return weights, (weights[:, :, None] * memory).sum(dim=1)            # (B, S), (B, 2h)
+
+
+def _seq2seq_with(attend):
+    """The package's Seq2Seq with its additive scorer replaced by ``attend(query, memory, mask, W)``."""
+    import torch.nn as nn
+
+    from ..text.seq2seq import Seq2Seq
+
+    class LuongSeq2Seq(Seq2Seq):
+        def __init__(self, config):
+            super().__init__(config)
+            self.att_w = nn.Parameter(torch.randn(config.hidden, 2 * config.hidden) * 0.05)   # W: (h, 2h)
+
+        def step(self, state, y_prev):
+            e = self.drop(self.tgt_emb(y_prev))                                              # (B, emb)
+            weights, context = attend(state["hidden"], state["memory"], state["mask"], self.att_w)
+            if weights is None or context is None:
+                raise NotImplementedError
+            hidden, cell = self.cell(torch.cat([e, context], dim=-1), (state["hidden"], state["cell"]))
+            logits = self.out(self.drop(torch.tanh(self.pre_out(torch.cat([hidden, context, e], dim=-1)))))
+            return logits, {**state, "hidden": hidden, "cell": cell}, weights
+
+    return LuongSeq2Seq
+
+
+@exercise("02_text.03.d", kind="function",
+          hint="Follow the on-screen decoder step of section 4, changing only the score: e_s = query^T W m_s for every "
+               "story position s (shape (B, S)); padding positions (mask False) get -inf before the softmax over s, and "
+               "the context is the attention-weighted sum of the memory vectors. Return (weights, context).")
+def _luong_attention(answer) -> bool:
+    from .. import train
+    from ..data.text import summary_documents, unigram_entropy
+    from ..text.seq2seq import PAD, Seq2SeqConfig, build_vocab, encode_sources, encode_targets, pair_batches
+
+    # 1. the same numbers as the reference, with padded rows
+    generator = torch.Generator().manual_seed(0)
+    query, memory = torch.randn(4, 6, generator=generator), torch.randn(4, 9, 12, generator=generator)
+    W = torch.randn(6, 12, generator=generator)
+    mask = torch.arange(9)[None, :] < torch.tensor([9, 5, 1, 7])[:, None]  # (4, 9): rows of 9, 5, 1 and 7 words
+    got = answer(query, memory, mask, W)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return False
+    try:
+        for mine, reference in zip(got, _luong_reference(query, memory, mask, W)):
+            torch.testing.assert_close(torch.as_tensor(mine), reference)
+    except (AssertionError, TypeError, ValueError):
+        return False
+
+    # 2. inside the headline writer, 40 steps of training take the loss well below the unigram entropy of headline words
+    corpus = summary_documents(400, 10, seed=0)
+    src_vocab = build_vocab([d.text.lower().split() for d in corpus.train])
+    tgt_vocab = build_vocab([d.headline.lower().split() for d in corpus.train])
+    src = encode_sources([d.text.lower().split() for d in corpus.train], src_vocab)
+    tgt = encode_targets([d.headline.lower().split() for d in corpus.train], tgt_vocab)
+    entropy = unigram_entropy(tgt[:, 1:][tgt[:, 1:] != PAD])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        model = _seq2seq_with(answer)(Seq2SeqConfig(len(src_vocab), len(tgt_vocab), emb=32, hidden=64))
+        history = train.fit(model, pair_batches(src, tgt, 32), steps=40, lr=1e-2, warmup=4, device="cpu",
+                            progress=False, log_every=10)
+    finally:
+        torch.set_num_threads(threads)
+    return history.final_loss < entropy - 0.5

@@ -124,3 +124,32 @@ def wrong_c():
         return new
 
     return pagerank
+
+
+def _luong(use_mask: bool):
+    import torch
+
+    def attention(query, memory, mask, W):
+        scores = ((query @ W)[:, None, :] * memory).sum(dim=-1)           # (B, S): h^T W m_s
+        if use_mask:
+            scores = scores.masked_fill(~mask, float("-inf"))            # padding gets weight 0
+        weights = torch.softmax(scores, dim=-1)                           # (B, S)
+        context = (weights[:, :, None] * memory).sum(dim=1)               # (B, 2h)
+        return weights, context
+
+    return attention
+
+
+def exercise_d():
+    """Multiplicative ("general") attention of Luong et al. (2015): e_s = h^T W m_s.
+
+    Project the decoder state once (query @ W, shape (B, 2h)) and take its dot product with every
+    memory vector; that replaces the additive score's tanh layer and v. Padding is masked to -inf
+    before the softmax, as in the on-screen step, and the context is the weighted sum of the memory.
+    """
+    return _luong(use_mask=True)
+
+
+def wrong_d():
+    """Forgets the padding mask, so short stories spread attention over <pad> positions."""
+    return _luong(use_mask=False)
