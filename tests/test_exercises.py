@@ -96,6 +96,28 @@ def test_exercise_cells_are_stubs():
                 assert "..." in cell.source, f"an exercise cell of {path.name} has no `...` stub:\n{cell.source}"
 
 
+# Build-something exercises whose stub is a class, or a function with a body to fill (issue 20): the stub as the
+# notebook hands it out, not a stand-in, must read as "not attempted".
+BUILD_EXERCISES = ["00_start_here.00.c", "02_text.01.e", "02_text.02.d", "02_text.03.d"]
+
+
+@pytest.mark.parametrize("exercise_id", BUILD_EXERCISES)
+def test_the_notebooks_own_stub_reads_as_not_attempted(exercise_id):
+    import math
+
+    import numpy as np
+    import torch
+
+    path = ROOT / notebook_exercise_ids()[exercise_id][0]
+    cell = next(c for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code" and f'check("{exercise_id}"' in c.source)
+    verdicts = []
+    namespace = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "np": np, "math": math,
+                 "check": lambda exercise, answer: verdicts.append(check(exercise, answer))}
+    exec(cell.source, namespace)
+    assert [v.status for v in verdicts] == ["not attempted"], verdicts
+
+
 def test_check_rejects_unknown_ids():
     with pytest.raises(KeyError, match="no exercise"):
         check("99_nowhere.01.a", 1)
