@@ -313,6 +313,27 @@ def check_site(out: Path) -> list[str]:
     return problems
 
 
+def copy_linked_docs(out: Path, pages: list[Page]) -> list[Path]:
+    """Copy the files under docs/ that pages link to by a relative path (a notebook's glossary link), so the
+    link works on the site as it does in the repository; return the copies."""
+    copied = []
+    for page in pages:
+        parser = _References()
+        parser.feed((out / page.html).read_text(errors="replace"))
+        for tag, url in parser.found:
+            if tag != "a" or REMOTE.match(url) or url.startswith(("data:", "#", "mailto:", "javascript:")):
+                continue
+            relative = url.split("#")[0].split("?")[0]
+            source = ((ROOT / page.html).parent / relative).resolve()
+            target = ((out / page.html).parent / relative).resolve()
+            if (source.is_file() and source.is_relative_to(ROOT / "docs") and not target.exists()
+                    and target.is_relative_to(out.resolve())):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                copied.append(target)
+    return copied
+
+
 # --------------------------------------------------------------------------- the whole build
 def _prepare(out: Path) -> None:
     """Empty ``out`` for a fresh build, but only if it is new, empty, or a site this module built."""
@@ -360,6 +381,7 @@ def build_site(paths: list[str] | None = None, *, profile: str | None = None, ou
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_page(exporter, executed[page.source], page, prev, next_, packages))
     write_index(out, pages, profile, packages)
+    copy_linked_docs(out, pages)
 
     problems = check_site(out)
     if problems:
