@@ -36,7 +36,7 @@ def _min_p_reference(logits: torch.Tensor, temperature: float, min_p: float | No
     return probs
 
 
-@exercise("02_text.01.b", kind="function",
+@exercise("02_text.01.f", kind="function",
           hint="Section 8's sampler shows the pattern: divide the logits by the temperature and take the softmax; then "
                "compare each probability with min_p times the largest one (a threshold relative to the top token, "
                "not an absolute one), zero the ones below it and divide by the new sum.")

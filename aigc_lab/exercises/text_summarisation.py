@@ -63,7 +63,7 @@ def _personalised_pagerank_closed_form(w: np.ndarray, d: float, prior: np.ndarra
     return np.linalg.solve(np.eye(n) - d * transition.T, (1 - d) * prior)
 
 
-@exercise("02_text.03.c", kind="function",
+@exercise("02_text.03.e", kind="function",
           hint="Start from the power iteration of section 3 (my_pagerank): the same transition matrix T (a row of zeros "
                "jumps to every node with probability 1/n) and the same loop, but the random jump lands on node i with "
                "probability prior[i] instead of 1/n: score = (1 - d) * prior + d * T.T @ score, repeated until it stops changing.")

@@ -32,7 +32,7 @@ def wrong_a():
     return per_char
 
 
-def exercise_b():
+def exercise_f():
     """Min-p sampling (Nguyen et al. 2024): a cut-off relative to the most likely token.
 
     Divide the scores by the temperature and take the softmax. A token survives if its
@@ -50,7 +50,7 @@ def exercise_b():
     return probs
 
 
-def wrong_b():
+def wrong_f():
     """Uses min_p as an absolute threshold on the probabilities instead of one relative to the top token."""
     def probs(logits, temperature, min_p):
         p = torch.softmax(logits / temperature, dim=-1)

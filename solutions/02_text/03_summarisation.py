@@ -82,7 +82,7 @@ def wrong_b():
     return lcs
 
 
-def exercise_c():
+def exercise_e():
     """Personalised PageRank by power iteration (position-biased TextRank).
 
     The walk is the one of section 3: row-normalised edge weights, a node without edges
@@ -107,7 +107,7 @@ def exercise_c():
     return pagerank
 
 
-def wrong_c():
+def wrong_e():
     """Puts the prior in the wrong place: keeps the uniform jump (1 - d)/n and multiplies the walk's share by the prior."""
     def pagerank(weights, damping, prior):
         w = np.asarray(weights, dtype=float)
