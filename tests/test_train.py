@@ -263,6 +263,24 @@ def test_time_budgeted_fit_decays_fully_and_fills_its_budget_whatever_the_speed(
     assert history.lr[-1] == pytest.approx(1e-3, rel=0.1), "the last step runs at the floor of the schedule"
 
 
+def test_a_step_plan_cut_by_its_time_cap_still_decays_fully():
+    # A step plan fitted to an idle machine (1,000 steps) meets a busy one (30 ms a step): the time cap ends the
+    # run after about 20 steps. The rate follows whichever budget is nearer its end, so it reaches its floor.
+    x, y = regression_data()
+    history = train.fit(Regressor(), [(x, y)], steps=1000, max_seconds=0.6, lr=1e-2, warmup=3, log_every=1,
+                        device="cpu", progress=False, on_step_end=lambda s, m: time.sleep(0.03))
+    assert history.stopped == "time" and history.step < 1000
+    assert history.lr[-1] == pytest.approx(1e-3, rel=0.15), "the cut run still ends at the floor of the schedule"
+
+
+def test_a_step_plan_within_its_time_cap_keeps_its_step_schedule():
+    x, y = regression_data()
+    history = train.fit(Regressor(), [(x, y)], steps=30, max_seconds=60, lr=1e-2, warmup=3, log_every=1,
+                        device="cpu", progress=False)
+    assert history.stopped == "steps"
+    assert history.lr == [train.lr_at(s, lr=1e-2, warmup=3, total=30) for s in range(30)]
+
+
 def test_a_resumed_time_budgeted_run_counts_the_whole_runs_time(tmp_path):
     x, y = regression_data()
     settings = dict(steps=None, max_seconds=0.8, lr=1e-2, warmup=3, log_every=5, device="cpu", progress=False,
