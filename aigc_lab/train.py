@@ -52,6 +52,8 @@ class History:
     lr: list[float] = field(default_factory=list)          # learning rate of the last step before each log
     evals: list[dict] = field(default_factory=list)        # {"step": s, **metrics}
     seconds: float = 0.0
+    warmup_seconds: float | None = None                    # training time when the warm-up ended (a time cap's
+                                                           # share of the cosine is measured from there)
     step: int = 0                                          # last completed step
     stopped: str = ""                                      # "steps" | "time" | "interrupted" | "terminated"
 
@@ -77,11 +79,19 @@ def cosine(progress: float, *, lr: float, min_lr_ratio: float = 0.1) -> float:
     return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def lr_at(step: int, *, lr: float, warmup: int, total: int, min_lr_ratio: float = 0.1) -> float:
-    """Linear warm-up for ``warmup`` steps, then cosine decay to ``min_lr_ratio * lr`` at ``total``."""
+def lr_at(step: int, *, lr: float, warmup: int, total: int, min_lr_ratio: float = 0.1,
+          time_used: float = 0.0) -> float:
+    """Linear warm-up for ``warmup`` steps, then cosine decay to ``min_lr_ratio * lr`` at ``total``.
+
+    ``time_used``: the fraction of a time cap spent since the warm-up ended. A step plan with a time cap
+    follows whichever budget is nearer its end, so a run that a busy machine cuts short by its cap still
+    decays fully; a run whose steps fit in the cap at a steady pace keeps its step schedule (its time
+    fraction stays below its step fraction).
+    """
     if step < warmup:
         return lr * (step + 1) / warmup
-    return cosine((step - warmup) / max(1, total - warmup), lr=lr, min_lr_ratio=min_lr_ratio)
+    progress = (step - warmup) / max(1, total - warmup)
+    return cosine(max(progress, time_used), lr=lr, min_lr_ratio=min_lr_ratio)
 
 
 def lr_at_time(step: int, seconds: float, *, lr: float, warmup: int, max_seconds: float,
@@ -178,7 +188,9 @@ def fit(
 
     steps          total optimiser steps: the length of the step schedule (warm-up, then cosine to the end)
     max_seconds    stop after this much training time, counted over the whole run: a resumed run
-                   continues the clock of the run it resumes ("train for 60 s" means 60 s in all)
+                   continues the clock of the run it resumes ("train for 60 s" means 60 s in all). With
+                   ``steps`` too, the cosine follows whichever budget is nearer its end, so a step plan that a
+                   busy machine cuts short by this cap still ends at ``min_lr_ratio * lr``
     steps=None     a time-budgeted run: train until ``max_seconds`` is used, with the learning rate
                    warming up for ``warmup`` steps and then following a cosine over the *fraction of the
                    time budget used* (:func:`lr_at_time`), so that it reaches ``min_lr_ratio * lr`` just as
@@ -288,7 +300,14 @@ def fit(
                     history.stopped = "terminated"
                     break
                 if steps is not None:
-                    rate = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio)
+                    if history.warmup_seconds is None and step >= warmup:
+                        history.warmup_seconds = clock             # the cosine's clock starts after the warm-up
+                    time_used = 0.0
+                    if max_seconds is not None and history.warmup_seconds is not None \
+                            and max_seconds > history.warmup_seconds:
+                        time_used = (clock - history.warmup_seconds) / (max_seconds - history.warmup_seconds)
+                    rate = lr_at(step, lr=lr, warmup=warmup, total=steps, min_lr_ratio=min_lr_ratio,
+                                 time_used=time_used)
                 else:
                     rate = lr_at_time(step, clock, lr=lr, warmup=warmup, max_seconds=max_seconds,
                                       min_lr_ratio=min_lr_ratio)
