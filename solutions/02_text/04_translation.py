@@ -61,28 +61,41 @@ def wrong_b():
     return brevity_penalty
 
 
-def exercise_c():
-    """One step of beam search.
+def _attention(att, query, source, not_pad):
+    """Multi-head attention with the weights of a package MultiHeadAttention; not_pad (B, S) True at real words."""
+    B, T, d = query.shape
+    heads = att.n_heads
 
-    Each of the k hypotheses can be extended by any of the V words, so there are k * V
-    candidates whose score is the hypothesis's score plus the word's log-probability.
-    Flatten that (k, V) table, keep its k largest entries, and recover which hypothesis
-    and which word each came from with ``divmod(flat_index, V)``.
+    def split(x):
+        return x.view(B, -1, heads, d // heads).transpose(1, 2)                  # (B, heads, L, d_head)
+
+    q, k, v = split(att.q(query)), split(att.k(source)), split(att.v(source))
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d // heads)                     # (B, heads, T, S)
+    scores = scores.masked_fill(~not_pad[:, None, None, :], float("-inf"))
+    out = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T, d)
+    return att.proj(out)
+
+
+def exercise_d():
+    """A pre-LN Transformer encoder layer, with the weights of a package EncoderLayer.
+
+    The decoder layer of the notebook without its cross-attention, and with self-attention
+    that may look both ways (no causal mask): only the padding of the source is hidden.
     """
-    def beam_step(scores, log_probs, k):
-        total = scores[:, None] + log_probs                  # (k, V)
-        best = total.flatten().topk(k)
-        vocab = total.size(1)
-        return [(*divmod(int(i), vocab), float(v)) for v, i in zip(best.values, best.indices)]
+    def encoder_layer(layer, x, src_pad):
+        h = layer.ln1(x)
+        x = x + _attention(layer.attn, h, h, ~src_pad)                          # (B, S, d)
+        return x + layer.ff[2](torch.relu(layer.ff[0](layer.ln2(x))))
 
-    return beam_step
+    return encoder_layer
 
 
-def wrong_c():
-    """Extends only the best hypothesis with its k best words: that is greedy search with extra steps."""
-    def beam_step(scores, log_probs, k):
-        origin = int(torch.argmax(scores))
-        values, tokens = (scores[origin] + log_probs[origin]).topk(k)
-        return [(origin, int(t), float(v)) for v, t in zip(values, tokens)]
+def wrong_d():
+    """Forgets the padding mask: every word also attends to the <pad> positions of short sentences."""
+    def encoder_layer(layer, x, src_pad):
+        h = layer.ln1(x)
+        everything = torch.ones_like(src_pad)
+        x = x + _attention(layer.attn, h, h, everything)
+        return x + layer.ff[2](torch.relu(layer.ff[0](layer.ln2(x))))
 
-    return beam_step
+    return encoder_layer
