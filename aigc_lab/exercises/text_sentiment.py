@@ -1,8 +1,9 @@
 """Checks for the exercises of notebooks/02_text/05_sentiment.
 
 Each check compares the learner's function with the package's own
-(``glove.glove_weight``, ``word_vectors.analogy``, ``word_vectors.sentence_vectors``)
-on vectors and vocabularies made up here, so the notebook never holds the answer.
+(``glove.glove_weight``, ``word_vectors.analogy``, ``word_vectors.sentence_vectors``,
+``glove.GloVe.loss``) on vectors and vocabularies made up here, so the notebook never holds the
+answer; the GloVe loss is then trained briefly.
 """
 from __future__ import annotations
 
@@ -65,3 +66,45 @@ def _weighted_sentence_vector(answer) -> bool:
             if mine.shape != reference.shape or not torch.allclose(mine, reference, atol=1e-6):
                 return False
     return True
+
+
+@exercise("02_text.05.d", kind="function",
+          hint="Follow GloVe's equation in section 5: for each pair, the prediction is w_i . w~_j + b_i + b~_j (the "
+               "biases are (V, 1) tables: squeeze them to (B,)); the error is the prediction minus log x; weight each "
+               "squared error by f(x) = min(1, x / x_max) ** alpha (model.config.x_max, model.config.alpha) and "
+               "return the mean over the batch.")
+def _glove_loss(answer) -> bool:
+    from .. import train
+    from ..data.text import sentiment_sentences
+    from ..text.word2vec import subsample_frequent
+
+    # 1. the same loss and the same gradients as the package's GloVe.loss, on random weights
+    sentences = [list(s.tokens) for s in sentiment_sentences(800, 0, seed=3).train]
+    vocab = Vocabulary.build(sentences)
+    counts = [vocab.counts[w] for w in vocab.words]
+    X = glove.cooccurrence(subsample_frequent([vocab.encode(t) for t in sentences], counts, 1e-3, seed=0),
+                           len(vocab), window=5)
+    torch.manual_seed(0)
+    model = glove.GloVe(glove.GloVeConfig(vocab_size=len(vocab), dim=16, x_max=20.0, alpha=0.6))
+    for table in (model.b, model.b_tilde):
+        torch.nn.init.normal_(table.weight, std=0.5)                   # non-zero biases, so that they count
+    batch = glove.CooccurrenceBatches(X, batch=512, seed=1)()
+    params = [model.w.weight, model.w_tilde.weight, model.b.weight, model.b_tilde.weight]
+    mine = answer(model, *batch)
+    if not isinstance(mine, torch.Tensor) or mine.shape != ():
+        return False
+    reference = model.loss(batch)
+    try:
+        torch.testing.assert_close(mine, reference)
+        for a, b in zip(torch.autograd.grad(mine, params, allow_unused=True), torch.autograd.grad(reference, params)):
+            if a is None:
+                return False
+            torch.testing.assert_close(a, b)
+    except (AssertionError, TypeError, ValueError):
+        return False
+
+    # 2. trained with this loss for 150 steps, the model fits the log counts: the loss falls to a fifth
+    model.loss = lambda b: answer(model, *b)
+    history = train.fit(model, glove.CooccurrenceBatches(X, batch=1024, seed=0), steps=150, lr=5e-2, warmup=5,
+                        device="cpu", progress=False, log_every=10)
+    return history.final_loss < history.train_loss[0] / 5

@@ -87,3 +87,30 @@ def wrong_c():
         return (w[:, None] * rows).sum(0) / w.sum()
 
     return weighted_sentence_vector
+
+
+def exercise_d():
+    """GloVe's loss, eq. (8) of Pennington et al., with the weights of a package GloVe model.
+
+    For every non-zero count X[i, j] in the batch, the prediction w_i . w~_j + b_i + b~_j
+    should equal log X[i, j]; each squared error is weighted by f(X[i, j]) (exercise a),
+    and the batch's mean is the loss.
+    """
+    def glove_loss(model, i, j, x):
+        prediction = (model.w.weight[i] * model.w_tilde.weight[j]).sum(-1)                 # (B,): w_i . w~_j
+        prediction = prediction + model.b.weight[i, 0] + model.b_tilde.weight[j, 0]         # + b_i + b~_j
+        f = torch.clamp(x / model.config.x_max, max=1.0) ** model.config.alpha             # (B,): f(X_ij)
+        return (f * (prediction - torch.log(x)) ** 2).mean()
+
+    return glove_loss
+
+
+def wrong_d():
+    """Fits the raw counts instead of their logarithm: the errors of common pairs explode."""
+    def glove_loss(model, i, j, x):
+        prediction = (model.w.weight[i] * model.w_tilde.weight[j]).sum(-1)
+        prediction = prediction + model.b.weight[i, 0] + model.b_tilde.weight[j, 0]
+        f = torch.clamp(x / model.config.x_max, max=1.0) ** model.config.alpha
+        return (f * (prediction - x) ** 2).mean()
+
+    return glove_loss
