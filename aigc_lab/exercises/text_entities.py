@@ -1,8 +1,9 @@
 """Checks for the exercises of notebooks/02_text/06_entities.
 
 Each check runs the learner's function on tag sequences or random CRF scores made up
-here and compares it with the package (``entity_metrics.bio_spans``, ``crf.path_score``,
-``crf.brute_force``), so the notebook never holds the answer.
+here and compares it with the package (``entity_metrics.bio_spans``, ``crf.path_score``, and
+the gradient of ``crf.log_partition``, which is the tag marginals), so the notebook never holds the
+answer.  (02_text.06.c, Viterbi for one sentence, is retired: the notebook now writes Viterbi on screen.)
 """
 from __future__ import annotations
 
@@ -69,18 +70,29 @@ def _path_score(answer) -> bool:
     return True
 
 
-@exercise("02_text.06.c", kind="function",
-          hint="Keep best[j] = the best score of any path ending in tag j, and for every position remember which "
-               "previous tag gave it (a back-pointer). At the end start from the best final tag and follow the "
-               "pointers backwards. Picking each token's best tag on its own ignores the transitions.")
-def _viterbi(answer) -> bool:
-    from ..text.crf import brute_force
+@exercise("02_text.06.d", kind="function",
+          hint="Run the forward algorithm of section 3 and keep alpha at every position; run the same recursion from "
+               "the right, beta[t, i] = logsumexp_j(trans[i, j] + e[t+1, j] + beta[t+1, j]), starting from beta = end at "
+               "each sentence's last real token (padding: carry beta back unchanged). Then the marginal is "
+               "exp(alpha[t] + beta[t] - log Z), and 0 at padded positions.")
+def _marginals(answer) -> bool:
+    from ..text.crf import log_partition
 
-    for seed, (T, K) in enumerate([(1, 4), (3, 3), (5, 3), (6, 4), (7, 2)]):
-        emissions, transitions = _random_problem(50 + seed, T, K)
-        zero = torch.zeros(K, dtype=torch.float64)
-        _, best = brute_force(emissions, transitions, zero, zero)
-        mine = answer(emissions.clone(), transitions.clone())
-        if [int(t) for t in mine] != best:
+    generator = torch.Generator().manual_seed(7)
+    for B, T, K in [(1, 1, 3), (4, 6, 5), (8, 10, 9)]:
+        emissions = torch.randn(B, T, K, generator=generator, dtype=torch.float64) * 2
+        transitions, start, end = (torch.randn(K, K, generator=generator, dtype=torch.float64),
+                                   torch.randn(K, generator=generator, dtype=torch.float64),
+                                   torch.randn(K, generator=generator, dtype=torch.float64))
+        lengths = torch.randint(1, T + 1, (B,), generator=generator)
+        lengths[0] = T
+        mask = torch.arange(T)[None, :] < lengths[:, None]                  # (B, T) right-padded
+        # d log Z / d e[b, t, j] is exactly p(y_t = j | x): autograd gives the reference marginals
+        leaf = emissions.clone().requires_grad_(True)
+        reference, = torch.autograd.grad(log_partition(leaf, mask, transitions, start, end).sum(), leaf)
+        mine = answer(emissions.clone(), mask.clone(), transitions.clone(), start.clone(), end.clone())
+        try:
+            torch.testing.assert_close(torch.as_tensor(mine, dtype=torch.float64), reference)
+        except (AssertionError, TypeError, ValueError):
             return False
     return True

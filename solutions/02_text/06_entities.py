@@ -76,33 +76,33 @@ def wrong_b():
     return path_score
 
 
-def exercise_c():
-    """Viterbi decoding for one sequence.
+def exercise_d():
+    """Tag marginals p(y_t = j | x) by the forward-backward algorithm.
 
-    best[j] is the highest score of any partial path that ends in tag j. Moving one
-    position on, best_new[j] = max_i(best[i] + transitions[i, j]) + emissions[t, j], and
-    the arg-max i is stored as a back-pointer. After the last position, start from the
-    best final tag and follow the back-pointers to the front. O(T K^2) instead of K^T.
+    alpha[t, j] (the forward algorithm) sums every partial path from the start that ends in
+    tag j at t; beta[t, j] sums every partial path from tag j at t to the end, end score
+    included. alpha + beta - log Z is the log-probability of all paths through (t, j).
     """
-    def viterbi(emissions, transitions):
-        best = emissions[0].clone()                                  # (K,)
-        pointers = []
-        for t in range(1, emissions.shape[0]):
-            candidates = best[:, None] + transitions                 # (K_prev, K_next)
-            best, arg = candidates.max(dim=0)
-            best = best + emissions[t]
-            pointers.append(arg)
-        path = [int(best.argmax())]
-        for arg in reversed(pointers):
-            path.append(int(arg[path[-1]]))
-        return path[::-1]
+    def marginals(e, mask, trans, start, end):
+        B, T, K = e.shape
+        alphas = [start + e[:, 0]]                                            # (B, K) per position
+        for t in range(1, T):
+            new = torch.logsumexp(alphas[-1][:, :, None] + trans, dim=1) + e[:, t]
+            alphas.append(torch.where(mask[:, t, None], new, alphas[-1]))
+        log_z = torch.logsumexp(alphas[-1] + end, dim=1)                      # (B,)
+        betas = [end.expand(B, K)]                                            # beta at position T - 1
+        for t in range(T - 2, -1, -1):
+            new = torch.logsumexp(trans + (e[:, t + 1] + betas[0])[:, None, :], dim=2)   # (B, K)
+            betas.insert(0, torch.where(mask[:, t + 1, None], new, betas[0]))
+        alpha, beta = torch.stack(alphas, dim=1), torch.stack(betas, dim=1)   # (B, T, K)
+        return torch.exp(alpha + beta - log_z[:, None, None]) * mask[:, :, None]
 
-    return viterbi
+    return marginals
 
 
-def wrong_c():
-    """Greedy decoding: each token's best tag on its own, ignoring the transition scores."""
-    def viterbi(emissions, transitions):
-        return torch.as_tensor(emissions).argmax(dim=1).tolist()
+def wrong_d():
+    """Per-token softmax of the emissions: what each token says on its own, ignoring the transitions."""
+    def marginals(e, mask, trans, start, end):
+        return torch.softmax(e, dim=-1) * mask[:, :, None]
 
-    return viterbi
+    return marginals
