@@ -7,32 +7,9 @@ check must reject.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
-
-
-def exercise_a():
-    """One word's BM25 weight in one document.
-
-    The idf part, ln(1 + (n - df + 0.5) / (df + 0.5)), is large for rare words and never
-    negative. The term-frequency part, tf (k1 + 1) / (tf + k1 (1 - b + b |d| / avgdl)),
-    grows with tf but saturates at k1 + 1, and a document longer than average needs more
-    occurrences for the same weight (how much more is set by b).
-    """
-    def bm25_weight(tf, df, n, doc_len, avgdl, k1=1.5, b=0.75):
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))
-
-    return bm25_weight
-
-
-def wrong_a():
-    """The original Robertson-Sparck Jones idf without the "1 +": negative for words in over half the documents."""
-    def bm25_weight(tf, df, n, doc_len, avgdl, k1=1.5, b=0.75):
-        idf = math.log((n - df + 0.5) / (df + 0.5))
-        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))
-
-    return bm25_weight
 
 
 def exercise_b():
@@ -99,3 +76,43 @@ def wrong_c():
         return phrases
 
     return merge_adjacent
+
+
+def exercise_d():
+    """A TF-IDF vectoriser with sublinear tf and a max_df cut, as scikit-learn's TfidfVectorizer computes it.
+
+    Words in more than max_df of the documents say nothing about any one of them (scikit-learn drops
+    df > max_df * n). A word said ten times is not ten times as telling: 1 + ln(tf) grows slowly.
+    """
+    def tfidf_matrix(train_docs, docs, max_df):
+        n = len(train_docs)
+        df = Counter(t for doc in train_docs for t in set(doc))
+        vocab = sorted(t for t, d in df.items() if d <= max_df * n)
+        index = {t: i for i, t in enumerate(vocab)}
+        idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in vocab])
+        x = np.zeros((len(docs), len(vocab)))
+        for row, doc in enumerate(docs):
+            for t, count in Counter(t for t in doc if t in index).items():
+                x[row, index[t]] = (1 + math.log(count)) * idf[index[t]]
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        return vocab, x / np.where(norms == 0, 1, norms)
+
+    return tfidf_matrix
+
+
+def wrong_d():
+    """Keeps the raw counts: the sublinear 1 + ln(tf) is forgotten."""
+    def tfidf_matrix(train_docs, docs, max_df):
+        n = len(train_docs)
+        df = Counter(t for doc in train_docs for t in set(doc))
+        vocab = sorted(t for t, d in df.items() if d <= max_df * n)
+        index = {t: i for i, t in enumerate(vocab)}
+        idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in vocab])
+        x = np.zeros((len(docs), len(vocab)))
+        for row, doc in enumerate(docs):
+            for t, count in Counter(t for t in doc if t in index).items():
+                x[row, index[t]] = count * idf[index[t]]
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        return vocab, x / np.where(norms == 0, 1, norms)
+
+    return tfidf_matrix
