@@ -11,28 +11,6 @@ import math
 import torch
 
 
-def exercise_a():
-    """FastSpeech's length regulator for one utterance: phoneme i's vector is repeated durations[i] times, in
-    order, so N phoneme vectors become sum(durations) frame vectors (a phoneme of duration 0 is skipped).
-
-    ``torch.repeat_interleave`` does exactly this along dim 0; it is the same as multiplying by the 0/1
-    alignment matrix, A.T @ hidden.
-    """
-    def length_regulator(hidden, durations):
-        return torch.repeat_interleave(hidden, durations, dim=0)
-
-    return length_regulator
-
-
-def wrong_a():
-    """Repeats the whole sequence (Tensor.repeat) instead of each phoneme in place: the right number of frames,
-    in the wrong order."""
-    def length_regulator(hidden, durations):
-        return hidden.repeat(int(durations.max()), 1)[:int(durations.sum())]
-
-    return length_regulator
-
-
 def exercise_b():
     """mu-law companding (WaveNet, eq. 2): y = sign(x) ln(1 + mu |x|) / ln(1 + mu), then the 256 levels
     round((y + 1) / 2 * mu).  Quiet samples get most of the levels, where speech spends most of its time."""
@@ -63,3 +41,31 @@ def exercise_c():
 def wrong_c():
     """24000 / 160 = 150 forgets the frame at sample 0."""
     return 150
+
+
+def exercise_d():
+    """Gaussian upsampling (Non-Attentive Tacotron), a soft length regulator: phoneme i's centre is halfway through
+    its frames, c_i = cumsum(d)_i - d_i / 2; frame t (at t + 1/2) takes the softmax over phonemes of
+    -(t + 1/2 - c_i)^2 / (2 sigma^2) as weights and returns the weighted mean of the phoneme vectors.  As sigma
+    shrinks, each frame takes only its own phoneme: the hard regulator of section 2."""
+    def gaussian_upsample(hidden, durations, sigma):
+        d = durations.to(hidden.dtype)
+        centres = torch.cumsum(d, 0) - d / 2                                     # (N,)
+        t = torch.arange(int(durations.sum()), dtype=hidden.dtype) + 0.5         # (T,)
+        weights = torch.softmax(-(t[:, None] - centres[None]) ** 2 / (2 * sigma ** 2), dim=1)   # (T, N)
+        return weights @ hidden                                                  # (T, d)
+
+    return gaussian_upsample
+
+
+def wrong_d():
+    """Puts each phoneme's centre at the end of its frames (cumsum(d)) instead of halfway: every frame leans
+    towards the phoneme before it."""
+    def gaussian_upsample(hidden, durations, sigma):
+        d = durations.to(hidden.dtype)
+        centres = torch.cumsum(d, 0)
+        t = torch.arange(int(durations.sum()), dtype=hidden.dtype) + 0.5
+        weights = torch.softmax(-(t[:, None] - centres[None]) ** 2 / (2 * sigma ** 2), dim=1)
+        return weights @ hidden
+
+    return gaussian_upsample
