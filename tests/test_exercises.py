@@ -108,6 +108,7 @@ BUILD_EXERCISES = [
     "02_text.06.d",
     "02_text.07.d",
     "04_speech.03.d",
+    "04_speech.01.e",
 ]
 
 

@@ -6,8 +6,6 @@ check must reject.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
@@ -75,31 +73,41 @@ def wrong_c():
     return mix_at_snr
 
 
-def exercise_d():
-    """MFCCs from a dB mel spectrogram: an orthonormal DCT-II over the mel axis, first n_mfcc rows.
+def exercise_e():
+    """A depthwise-separable block (MobileNet; "Hello Edge" for keyword spotting): a depthwise 3x3 convolution
+    (groups=c_in: each channel filtered on its own, 9 c_in weights) and a pointwise 1x1 convolution (c_in c_out
+    weights) instead of one full 3x3 convolution (9 c_in c_out weights), each with batch norm and ReLU."""
+    import torch.nn as nn
+    import torch.nn.functional as F
 
-    C[k, n] = sqrt(2 / N) cos(pi k (2n + 1) / (2N)), with row 0 scaled by 1 / sqrt(2) so that
-    C is orthonormal (scipy's norm="ortho").  Each row is a cosine across the bands: row 0
-    is the overall level, row 1 the tilt (low against high), higher rows finer ripples.
-    """
-    def mfcc_from_db(db, n_mfcc):
-        n_mels = db.shape[0]
-        n = torch.arange(n_mels, dtype=db.dtype)
-        k = torch.arange(n_mfcc, dtype=db.dtype)[:, None]
-        basis = torch.cos(math.pi * k * (2 * n + 1) / (2 * n_mels)) * math.sqrt(2.0 / n_mels)
-        basis[0] /= math.sqrt(2.0)
-        return basis @ db
+    class SeparableBlock(nn.Module):
+        def __init__(self, c_in, c_out):
+            super().__init__()
+            self.depthwise = nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=False)
+            self.bn1 = nn.BatchNorm2d(c_in)
+            self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
 
-    return mfcc_from_db
+        def forward(self, x):                        # (B, c_in, H, W) -> (B, c_out, H, W)
+            x = F.relu(self.bn1(self.depthwise(x)))
+            return F.relu(self.bn2(self.pointwise(x)))
+
+    return SeparableBlock
 
 
-def wrong_d():
-    """Forgets the special scaling of row 0, so the overall level comes out sqrt(2) too large."""
-    def mfcc_from_db(db, n_mfcc):
-        n_mels = db.shape[0]
-        n = torch.arange(n_mels, dtype=db.dtype)
-        k = torch.arange(n_mfcc, dtype=db.dtype)[:, None]
-        basis = torch.cos(math.pi * k * (2 * n + 1) / (2 * n_mels)) * math.sqrt(2.0 / n_mels)
-        return basis @ db
+def wrong_e():
+    """Only the pointwise 1x1 convolution: cheap, but it never looks at neighbouring frames or bands, so it
+    cannot tell a rising chirp from a falling one."""
+    import torch.nn as nn
+    import torch.nn.functional as F
 
-    return mfcc_from_db
+    class SeparableBlock(nn.Module):
+        def __init__(self, c_in, c_out):
+            super().__init__()
+            self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+            self.bn = nn.BatchNorm2d(c_out)
+
+        def forward(self, x):
+            return F.relu(self.bn(self.pointwise(x)))
+
+    return SeparableBlock
