@@ -97,7 +97,9 @@ BUILT_ON_SCREEN = ["notebooks/00_start_here.ipynb", "notebooks/02_text/01_genera
                    "notebooks/02_text/04_translation.ipynb", "notebooks/02_text/05_sentiment.ipynb",
                    "notebooks/02_text/06_entities.ipynb", "notebooks/02_text/07_keywords.ipynb",
                    "notebooks/04_speech/03_synthesis.ipynb",
-                   "notebooks/04_speech/01_classification.ipynb", "notebooks/04_speech/03_synthesis.ipynb"]
+                   "notebooks/04_speech/01_classification.ipynb", "notebooks/04_speech/03_synthesis.ipynb",
+                   "notebooks/04_speech/01_classification.ipynb",
+                   "notebooks/04_speech/02_recognition.ipynb", "notebooks/04_speech/03_synthesis.ipynb"]
 
 
 @pytest.mark.parametrize("name", BUILT_ON_SCREEN)

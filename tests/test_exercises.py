@@ -109,6 +109,7 @@ BUILD_EXERCISES = [
     "02_text.07.d",
     "04_speech.03.d",
     "04_speech.01.e",
+    "04_speech.02.e",
 ]
 
 

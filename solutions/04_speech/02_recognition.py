@@ -9,33 +9,6 @@ from __future__ import annotations
 import torch
 
 
-def exercise_a():
-    """The forward algorithm in log space: alpha_0 = log pi + log b_0, then
-    alpha_t(j) = logsumexp_i(alpha_{t-1}(i) + log A[i, j]) + log b_t(j), and log p(x) = logsumexp_j alpha_T(j).
-
-    Working in logs keeps hundreds of tiny probabilities from underflowing to zero;
-    logsumexp is the log of a sum of exponentials, computed stably.
-    """
-    def forward_log_likelihood(log_pi, log_A, log_b):
-        alpha = log_pi + log_b[0]
-        for t in range(1, len(log_b)):
-            alpha = torch.logsumexp(alpha[:, None] + log_A, dim=0) + log_b[t]
-        return torch.logsumexp(alpha, dim=0)
-
-    return forward_log_likelihood
-
-
-def wrong_a():
-    """Uses max instead of logsumexp: that is Viterbi's score of the single best path, not p(x)."""
-    def forward_log_likelihood(log_pi, log_A, log_b):
-        alpha = log_pi + log_b[0]
-        for t in range(1, len(log_b)):
-            alpha = (alpha[:, None] + log_A).max(dim=0).values + log_b[t]
-        return alpha.max()
-
-    return forward_log_likelihood
-
-
 def exercise_b():
     """Greedy (best path) CTC decoding: argmax per frame, merge repeats, then drop blanks.
 
@@ -100,3 +73,40 @@ def exercise_d():
 def wrong_d():
     """Counts only the characters, forgetting the blanks that separate repeated letters."""
     return len("three hundred and eleven")
+
+
+def exercise_e():
+    """A bidirectional GRU reads the frames forwards and backwards; each frame's two states, side by side, go
+    through a linear layer to blank + the symbols, then a log-softmax: what F.ctc_loss wants."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class BiGRURecognizer(nn.Module):
+        def __init__(self, n_features, n_symbols):
+            super().__init__()
+            self.gru = nn.GRU(n_features, 32, batch_first=True, bidirectional=True)
+            self.head = nn.Linear(2 * 32, n_symbols + 1)
+
+        def forward(self, x):                        # (B, T, n_features) -> (B, T, n_symbols + 1)
+            out, _ = self.gru(x)                     # (B, T, 64)
+            return F.log_softmax(self.head(out), dim=-1)
+
+    return BiGRURecognizer
+
+
+def wrong_e():
+    """A one-directional GRU: every frame hears only the past, so a letter cannot be spelled from what follows."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class BiGRURecognizer(nn.Module):
+        def __init__(self, n_features, n_symbols):
+            super().__init__()
+            self.gru = nn.GRU(n_features, 32, batch_first=True)
+            self.head = nn.Linear(32, n_symbols + 1)
+
+        def forward(self, x):
+            out, _ = self.gru(x)
+            return F.log_softmax(self.head(out), dim=-1)
+
+    return BiGRURecognizer
