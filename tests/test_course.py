@@ -92,14 +92,19 @@ def test_readme_names_exactly_two_setup_commands():
 
 # Notebooks that write their mechanism where the learner reads it and prove it against the package (issue 20's
 # pattern); the other notebooks join this list as they are converted.
-BUILT_ON_SCREEN = ["notebooks/00_start_here.ipynb", "notebooks/02_text/01_generation.ipynb",
-                   "notebooks/02_text/02_classification.ipynb", "notebooks/02_text/03_summarisation.ipynb",
-                   "notebooks/02_text/04_translation.ipynb", "notebooks/02_text/05_sentiment.ipynb",
-                   "notebooks/02_text/06_entities.ipynb", "notebooks/02_text/07_keywords.ipynb",
-                   "notebooks/04_speech/03_synthesis.ipynb",
-                   "notebooks/04_speech/01_classification.ipynb", "notebooks/04_speech/03_synthesis.ipynb",
-                   "notebooks/04_speech/01_classification.ipynb",
-                   "notebooks/04_speech/02_recognition.ipynb", "notebooks/04_speech/03_synthesis.ipynb"]
+BUILT_ON_SCREEN = [
+    "notebooks/00_start_here.ipynb",
+    "notebooks/02_text/01_generation.ipynb",
+    "notebooks/02_text/02_classification.ipynb",
+    "notebooks/02_text/03_summarisation.ipynb",
+    "notebooks/02_text/04_translation.ipynb",
+    "notebooks/02_text/05_sentiment.ipynb",
+    "notebooks/02_text/06_entities.ipynb",
+    "notebooks/02_text/07_keywords.ipynb",
+    "notebooks/04_speech/01_classification.ipynb",
+    "notebooks/04_speech/02_recognition.ipynb",
+    "notebooks/04_speech/03_synthesis.ipynb",
+]
 
 
 @pytest.mark.parametrize("name", BUILT_ON_SCREEN)
