@@ -104,6 +104,7 @@ BUILT_ON_SCREEN = [
     "notebooks/04_speech/01_classification.ipynb",
     "notebooks/04_speech/02_recognition.ipynb",
     "notebooks/04_speech/03_synthesis.ipynb",
+    "notebooks/03_image/04_diffusion.ipynb",
 ]
 
 

@@ -110,6 +110,7 @@ BUILD_EXERCISES = [
     "04_speech.03.d",
     "04_speech.01.e",
     "04_speech.02.e",
+    "03_image.04.d",
 ]
 
 

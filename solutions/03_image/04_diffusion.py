@@ -29,37 +29,6 @@ def wrong_a():
     return alpha_bars
 
 
-def exercise_b():
-    """One ancestral step, Algorithm 2 of Ho et al. 2020 with sigma_t^2 = beta_t.
-
-    The mean removes the predicted noise, scaled for step t, and undoes the step's shrinking of the signal,
-    eq. (11): mu = (x_t - beta_t / sqrt(1 - abar_t) * eps) / sqrt(alpha_t). Then fresh noise sigma_t * z is
-    added, except at the very last step (t == 0 here, t = 1 in the paper), which returns the mean.
-    """
-    def ddpm_step(x_t, eps, t, betas, z):
-        alphas = 1 - betas
-        alpha_bars = torch.cumprod(alphas, dim=0)
-        mean = (x_t - betas[t] / (1 - alpha_bars[t]).sqrt() * eps) / alphas[t].sqrt()
-        if t == 0:
-            return mean
-        return mean + betas[t].sqrt() * z
-
-    return ddpm_step
-
-
-def wrong_b():
-    """Uses alpha_t where abar_t belongs under the square root (a common slip), so the predicted noise is
-    removed at the wrong strength."""
-    def ddpm_step(x_t, eps, t, betas, z):
-        alphas = 1 - betas
-        mean = (x_t - betas[t] / (1 - alphas[t]).sqrt() * eps) / alphas[t].sqrt()
-        if t == 0:
-            return mean
-        return mean + betas[t].sqrt() * z
-
-    return ddpm_step
-
-
 def exercise_c():
     """Classifier-free guidance: eps = eps_null + scale * (eps_cond - eps_null).
 
@@ -80,3 +49,47 @@ def wrong_c():
         return eps_cond + scale * (eps_cond - eps_null)
 
     return guide
+
+
+def exercise_d():
+    """A DDPM's training loss and one ancestral step, built from the betas alone.
+
+    The loss draws nothing itself: given x_0, the steps t and the noise eps it forms x_t in one step,
+    eq. (4), x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, and returns the mean squared error between eps and
+    the network's prediction, L_simple of eq. (14). The reverse step uses the noise form of the mean, eq. (11),
+    mu = (x_t - beta_t / sqrt(1 - abar_t) * eps) / sqrt(alpha_t), and adds sigma_t z with sigma_t^2 = beta_t,
+    except at the last step (t == 0 here, t = 1 in the paper), which returns the mean.
+    """
+    class TinyDDPM:
+        def __init__(self, eps_model, betas):
+            self.eps_model, self.betas = eps_model, betas
+            self.alphas = 1 - betas                                   # alpha_t
+            self.alpha_bars = torch.cumprod(self.alphas, dim=0)       # abar_t
+
+        def loss(self, x0, t, eps):
+            abar = self.alpha_bars[t].float().view(-1, 1, 1, 1)       # (B, 1, 1, 1)
+            x_t = abar.sqrt() * x0 + (1 - abar).sqrt() * eps          # eq. (4)
+            return ((eps - self.eps_model(x_t, t)) ** 2).mean()       # eq. (14)
+
+        def reverse_step(self, x_t, t, z):
+            beta, alpha, abar = (float(v[t]) for v in (self.betas, self.alphas, self.alpha_bars))
+            eps = self.eps_model(x_t, torch.full((len(x_t),), t))
+            mean = (x_t - beta / (1 - abar) ** 0.5 * eps) / alpha ** 0.5          # eq. (11)
+            return mean if t == 0 else mean + beta ** 0.5 * z
+
+    return TinyDDPM
+
+
+def wrong_d():
+    """Uses alpha_t where abar_t belongs under the square root of the reverse step (a common slip), so the
+    predicted noise is removed at the wrong strength; the loss is right."""
+    right = exercise_d()
+
+    class TinyDDPM(right):
+        def reverse_step(self, x_t, t, z):
+            beta, alpha = float(self.betas[t]), float(self.alphas[t])
+            eps = self.eps_model(x_t, torch.full((len(x_t),), t))
+            mean = (x_t - beta / (1 - alpha) ** 0.5 * eps) / alpha ** 0.5
+            return mean if t == 0 else mean + beta ** 0.5 * z
+
+    return TinyDDPM
