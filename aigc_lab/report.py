@@ -32,7 +32,7 @@ WORKSHOP = (
     ("morning", "notebooks/00_start_here.ipynb", "ab"),
     ("morning", "notebooks/01_foundations/02_algorithms.ipynb", "acd"),
     ("morning", "notebooks/02_text/01_generation.ipynb", "fd"),
-    ("afternoon", "notebooks/03_image/02_vae.ipynb", "ab"),
+    ("afternoon", "notebooks/03_image/02_vae.ipynb", "d"),
     ("afternoon", "notebooks/03_image/04_diffusion.ipynb", "ac"),
     ("afternoon", "notebooks/04_speech/01_classification.ipynb", "ab"),
     ("afternoon", "notebooks/06_explainability/01_text.ipynb", "a"),

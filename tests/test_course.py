@@ -105,6 +105,7 @@ BUILT_ON_SCREEN = [
     "notebooks/04_speech/02_recognition.ipynb",
     "notebooks/04_speech/03_synthesis.ipynb",
     "notebooks/03_image/04_diffusion.ipynb",
+    "notebooks/03_image/02_vae.ipynb",
 ]
 
 
