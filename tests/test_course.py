@@ -106,6 +106,7 @@ BUILT_ON_SCREEN = [
     "notebooks/04_speech/03_synthesis.ipynb",
     "notebooks/03_image/04_diffusion.ipynb",
     "notebooks/03_image/02_vae.ipynb",
+    "notebooks/03_image/03_gan.ipynb",
 ]
 
 

@@ -112,6 +112,7 @@ BUILD_EXERCISES = [
     "04_speech.02.e",
     "03_image.04.d",
     "03_image.02.d",
+    "03_image.03.d",
 ]
 
 

@@ -2,52 +2,12 @@
 
 For each exercise letter x, ``exercise_x()`` returns what the learner passes to
 ``check("03_image.03.x", ...)`` and ``wrong_x()`` returns a plausible mistake that the
-check must reject.
+check must reject. (03.a and 03.b are retired: the two GAN losses are written out in the notebook.)
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-
-
-def exercise_a():
-    """The non-saturating generator loss: -log D(G(z)) = -log sigmoid(l) = softplus(-l), averaged.
-
-    Its gradient is largest exactly when D confidently rejects the fake (l very negative),
-    which is when G most needs to learn.
-    """
-    def generator_loss(fake_logits):
-        return F.softplus(-fake_logits).mean()
-
-    return generator_loss
-
-
-def wrong_a():
-    """The original minimax loss log(1 - D(G(z))), which saturates when D wins."""
-    def generator_loss(fake_logits):
-        return torch.log1p(-torch.sigmoid(fake_logits)).mean()
-
-    return generator_loss
-
-
-def exercise_b():
-    """Binary cross-entropy for D: target 1 on real images, 0 on fakes, each averaged over its batch.
-
-    -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), which stay finite
-    even for very confident logits.
-    """
-    def discriminator_loss(real_logits, fake_logits):
-        return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-
-    return discriminator_loss
-
-
-def wrong_b():
-    """Swaps the targets: rewards D for calling fakes real."""
-    def discriminator_loss(real_logits, fake_logits):
-        return F.softplus(real_logits).mean() + F.softplus(-fake_logits).mean()
-
-    return discriminator_loss
 
 
 def exercise_c():
@@ -71,3 +31,29 @@ def wrong_c():
         return w / torch.sqrt(w.pow(2).sum(dim=(1, 3, 4), keepdim=True) + 1e-8)
 
     return modulated_weight
+
+
+def exercise_d():
+    """The R1 penalty (Mescheder et al. 2018): the mean over the batch of ||grad_x D(x)||^2 at real images.
+
+    The real images become a leaf that needs gradients; torch.autograd.grad of the summed logits (each logit
+    depends on its own image only, so the sum's gradient holds every image's gradient) gives d logit / d x.
+    create_graph=True keeps that gradient differentiable, so the penalty, added to D's loss, trains D's weights.
+    """
+    def r1(D, real, labels=None):
+        real = real.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(real, labels).sum(), real, create_graph=True)
+        return grad.pow(2).flatten(1).sum(1).mean()
+
+    return r1
+
+
+def wrong_d():
+    """Forgets create_graph=True: the value is right, but the penalty is a constant to D's weights, so adding it
+    to the loss regularises nothing."""
+    def r1(D, real, labels=None):
+        real = real.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(real, labels).sum(), real)
+        return grad.pow(2).flatten(1).sum(1).mean()
+
+    return r1
