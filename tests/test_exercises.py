@@ -113,6 +113,7 @@ BUILD_EXERCISES = [
     "03_image.04.d",
     "03_image.02.d",
     "03_image.03.d",
+    "03_image.01.e",
 ]
 
 

@@ -58,31 +58,6 @@ def wrong_b():
     return receptive_field
 
 
-def exercise_c():
-    """The forward pass of a basic residual block, eq. (1) of He et al. (2015).
-
-    The residual branch is conv -> BN -> ReLU -> conv -> BN; the shortcut (identity, or a
-    strided 1x1 convolution when the shape changes) is added to it, and the ReLU comes
-    after the sum, so the block can pass x through unchanged when F(x) is near zero.
-    """
-    def residual_forward(block, x):
-        out = F.relu(block.bn1(block.conv1(x)))
-        out = block.bn2(block.conv2(out))
-        return F.relu(out + block.shortcut(x))
-
-    return residual_forward
-
-
-def wrong_c():
-    """Applies the last ReLU to the residual branch before adding the shortcut."""
-    def residual_forward(block, x):
-        out = F.relu(block.bn1(block.conv1(x)))
-        out = F.relu(block.bn2(block.conv2(out)))
-        return out + block.shortcut(x)
-
-    return residual_forward
-
-
 def exercise_d():
     """Length of a HOG vector.
 
@@ -104,3 +79,42 @@ def wrong_d():
         return tiles * tiles * block * block * orientations
 
     return hog_length
+
+
+def _preact(final_relu: bool):
+    import torch.nn as nn
+
+    class PreActBlock(nn.Module):
+        def __init__(self, c_in, c_out, stride=1):
+            super().__init__()
+            self.bn1 = nn.BatchNorm2d(c_in)
+            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
+            self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+            self.shortcut = (nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False)
+                             if stride != 1 or c_in != c_out else nn.Identity())
+
+        def forward(self, x):
+            pre = F.relu(self.bn1(x))                                  # (B, c_in, H, W)
+            shortcut = x if isinstance(self.shortcut, nn.Identity) else self.shortcut(pre)
+            out = self.conv2(F.relu(self.bn2(self.conv1(pre))))        # (B, c_out, H / stride, W / stride)
+            out = out + shortcut
+            return F.relu(out) if final_relu else out
+
+    return PreActBlock
+
+
+def exercise_e():
+    """The pre-activation residual block (He et al. 2016, "Identity mappings in deep residual networks").
+
+    BN and ReLU move in front of each convolution, and nothing follows the sum, so the shortcut path from one
+    block to the next is a pure identity: x_{l+1} = x_l + F(x_l). Where the shapes change, the projection
+    shortcut takes the pre-activated input relu(bn1(x)), as the paper's code does.
+    """
+    return _preact(final_relu=False)
+
+
+def wrong_e():
+    """Keeps the original block's ReLU after the sum (a habit from section 5's block): the shortcut path is no
+    longer an identity, and the outputs are never negative."""
+    return _preact(final_relu=True)
