@@ -185,21 +185,21 @@ def test_sigterm_saves_and_stops_cleanly(tmp_path):
     assert checkpoint.read_state(tmp_path / "ckpt")["step"] == 5
 
 
-def test_saves_every_checkpoint_seconds_while_training(tmp_path):
+def test_saves_every_checkpoint_seconds_while_training(tmp_path, clock):
     x, y = regression_data()
     seen = set()
 
     def watch(step, model):
-        time.sleep(0.005)
         state = tmp_path / checkpoint.STATE_FILE
         if state.exists():
             seen.add(json.loads(state.read_text())["step"])
 
+    # 10 ms a step for 1.2 s, a save every 0.2 s: a kill between saves loses at most checkpoint_seconds
     history = train.fit(Regressor(), [(x, y)], steps=10**6, max_seconds=1.2, device="cpu", progress=False,
-                        checkpoint_dir=tmp_path, checkpoint_seconds=0.2, on_step_end=watch)
-    # saves came while it trained (the last may fall on the final step, when the time runs out just after it)
-    during = [step for step in seen if step < history.step]
-    assert len(seen) >= 3 and len(during) >= 2, "a kill between saves loses at most checkpoint_seconds"
+                        checkpoint_dir=tmp_path, checkpoint_seconds=0.2, on_step_end=clock.step_takes(0.01, watch))
+    saves = sorted(seen)                      # the saves made while it trained (the final one comes after the loop)
+    assert history.step == 120 and len(saves) == 5 and saves[0] <= 21
+    assert all(b - a == 20 for a, b in zip(saves, saves[1:])), saves
     assert checkpoint.read_state(tmp_path)["step"] == history.step
 
 
@@ -254,44 +254,70 @@ def test_time_schedule_warms_up_in_steps_then_decays_over_the_fraction_of_the_bu
     assert all(a >= b for a, b in zip(lrs, lrs[1:]))
 
 
-@pytest.mark.parametrize("seconds_per_step", [0.0, 0.03])   # an idle machine, and one 30 ms a step slower
-def test_time_budgeted_fit_decays_fully_and_fills_its_budget_whatever_the_speed(seconds_per_step):
+class FakeClock:
+    """fit's clock (``train.time.perf_counter``), advanced only by the test, so that each step takes exactly the
+    time the test says however busy the machine running the tests is."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def step_takes(self, seconds: float, then=None):
+        """An ``on_step_end`` hook: the step just done took ``seconds``; then call ``then`` (another hook)."""
+        def hook(step, model):
+            self.now += seconds
+            if then is not None:
+                then(step, model)
+        return hook
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(train, "time", fake)
+    return fake
+
+
+@pytest.mark.parametrize("seconds_per_step", [0.002, 0.03])   # a fast machine, and one 15 times slower
+def test_time_budgeted_fit_decays_fully_and_fills_its_budget_whatever_the_speed(seconds_per_step, clock):
     x, y = regression_data()
     history = train.fit(Regressor(), [(x, y)], steps=None, max_seconds=0.6, lr=1e-2, warmup=3, log_every=5,
-                        device="cpu", progress=False, on_step_end=lambda s, m: time.sleep(seconds_per_step))
-    assert history.stopped == "time" and 0.6 <= history.seconds < 1.2
+                        device="cpu", progress=False, on_step_end=clock.step_takes(seconds_per_step))
+    assert history.stopped == "time" and 0.6 <= history.seconds < 0.6 + 2 * seconds_per_step
+    assert history.step == pytest.approx(0.6 / seconds_per_step, abs=2)
     assert history.lr[-1] == pytest.approx(1e-3, rel=0.1), "the last step runs at the floor of the schedule"
 
 
-def test_a_step_plan_cut_by_its_time_cap_still_decays_fully():
-    # A step plan fitted to an idle machine (1,000 steps) meets a busy one (30 ms a step): the time cap ends the
-    # run after about 20 steps. The rate follows whichever budget is nearer its end, so it reaches its floor.
+def test_a_step_plan_cut_by_its_time_cap_still_decays_fully(clock):
+    # A step plan fitted to a fast machine (1,000 steps) meets a busy one (30 ms a step): the time cap ends the
+    # run after 20 steps. The rate follows whichever budget is nearer its end, so it reaches its floor.
     x, y = regression_data()
     history = train.fit(Regressor(), [(x, y)], steps=1000, max_seconds=0.6, lr=1e-2, warmup=3, log_every=1,
-                        device="cpu", progress=False, on_step_end=lambda s, m: time.sleep(0.03))
-    assert history.stopped == "time" and history.step < 1000
+                        device="cpu", progress=False, on_step_end=clock.step_takes(0.03))
+    assert history.stopped == "time" and history.step == 20
     assert history.lr[-1] == pytest.approx(1e-3, rel=0.15), "the cut run still ends at the floor of the schedule"
 
 
-def test_a_step_plan_within_its_time_cap_keeps_its_step_schedule():
+def test_a_step_plan_within_its_time_cap_keeps_its_step_schedule(clock):
+    # 30 steps of 40 ms within a 1.5 s cap: the time fraction stays below the step fraction all along
     x, y = regression_data()
-    # 30 steps of about 10 ms within a 1.5 s cap: the time fraction stays below the step fraction (a pause
-    # of the machine may nudge it a little near the start, where the cosine is flat)
     history = train.fit(Regressor(), [(x, y)], steps=30, max_seconds=1.5, lr=1e-2, warmup=3, log_every=1,
-                        device="cpu", progress=False, on_step_end=lambda s, m: time.sleep(0.01))
+                        device="cpu", progress=False, on_step_end=clock.step_takes(0.04))
     assert history.stopped == "steps"
-    assert history.lr == pytest.approx([train.lr_at(s, lr=1e-2, warmup=3, total=30) for s in range(30)], rel=0.02)
-    assert history.lr[-1] == pytest.approx(train.lr_at(29, lr=1e-2, warmup=3, total=30))
+    assert history.lr == [train.lr_at(s, lr=1e-2, warmup=3, total=30) for s in range(30)]
 
 
-def test_a_resumed_time_budgeted_run_counts_the_whole_runs_time(tmp_path):
+def test_a_resumed_time_budgeted_run_counts_the_whole_runs_time(tmp_path, clock):
     x, y = regression_data()
     settings = dict(steps=None, max_seconds=0.8, lr=1e-2, warmup=3, log_every=5, device="cpu", progress=False,
                     checkpoint_dir=tmp_path)
-    first = train.fit(Regressor(), [(x, y)], **settings, on_step_end=_stop_at(10))
-    assert first.stopped == "interrupted" and first.step == 10
-    resumed = train.fit(Regressor(), [(x, y)], **settings, resume=True)
-    assert resumed.stopped == "time" and 0.8 <= resumed.seconds < 1.4
+    first = train.fit(Regressor(), [(x, y)], **settings, on_step_end=clock.step_takes(0.02, then=_stop_at(10)))
+    assert first.stopped == "interrupted" and first.step == 10 and first.seconds == pytest.approx(0.2)
+    resumed = train.fit(Regressor(), [(x, y)], **settings, resume=True, on_step_end=clock.step_takes(0.02))
+    assert resumed.stopped == "time" and resumed.seconds == pytest.approx(0.8, abs=0.021)
+    assert resumed.step == pytest.approx(40, abs=1)                    # 10 before the stop, 30 after
     assert resumed.lr[-1] == pytest.approx(1e-3, rel=0.1)
     again = train.fit(Regressor(), [(x, y)], **settings, resume=True)   # the budget is spent: nothing to do
     assert again.step == resumed.step and again.stopped == "time"
