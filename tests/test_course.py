@@ -108,6 +108,7 @@ BUILT_ON_SCREEN = [
     "notebooks/03_image/02_vae.ipynb",
     "notebooks/03_image/03_gan.ipynb",
     "notebooks/03_image/01_classification.ipynb",
+    "notebooks/03_image/05_detection.ipynb",
 ]
 
 

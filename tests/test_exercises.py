@@ -114,6 +114,7 @@ BUILD_EXERCISES = [
     "03_image.02.d",
     "03_image.03.d",
     "03_image.01.e",
+    "03_image.05.d",
 ]
 
 

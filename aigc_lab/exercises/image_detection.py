@@ -1,8 +1,9 @@
 """Checks for the exercises of notebooks/03_image/05_detection.
 
 Each check runs the learner's function on boxes, scores and detection outcomes made up here and
-compares it with the package (``boxes.box_iou``, ``boxes.nms``, ``boxes.average_precision``), so
-the notebook never holds the answer.
+compares it with the package (``boxes.box_iou``, ``boxes.average_precision``,
+``boxes.match_detections``), so the notebook never holds the answer.  (03_image.05.b, greedy NMS, is
+retired: the notebook now writes NMS on screen.)
 """
 from __future__ import annotations
 
@@ -38,27 +39,6 @@ def _iou(answer) -> bool:
     return True
 
 
-@exercise("03_image.05.b", kind="function",
-          hint="Visit the boxes from the highest score down. Keep a box only if no box kept so far overlaps it with "
-               "IoU above the threshold; a box that was suppressed suppresses nothing. Return the kept indices in "
-               "the order you kept them.")
-def _nms(answer) -> bool:
-    from ..image.boxes import nms
-
-    g = torch.Generator().manual_seed(1)
-    for trial in range(8):
-        centres = torch.rand(4, 2, generator=g) * 40                          # 4 clusters of 5 overlapping boxes
-        xy = centres.repeat_interleave(5, 0) + torch.randn(20, 2, generator=g) * 2
-        boxes = torch.cat([xy, xy + 8 + torch.rand(20, 2, generator=g) * 3], 1)
-        scores = torch.rand(20, generator=g)
-        threshold = [0.3, 0.5, 0.7][trial % 3]
-        expected = nms(boxes, scores, threshold).tolist()
-        mine = [int(i) for i in answer(boxes.clone(), scores.clone(), threshold)]
-        if mine != expected:
-            return False
-    return True
-
-
 @exercise("03_image.05.c", kind="function",
           hint="Walk the detections in score order counting true positives: precision = TP / (detections so far), "
                "recall = TP / num_true. Replace each precision by the best precision at the same or any later rank "
@@ -82,3 +62,39 @@ def _average_precision(answer) -> bool:
         if abs(float(answer(list(hits), num_true)) - expected) > 1e-6:
             return False
     return True
+
+
+@exercise("03_image.05.d", kind="function",
+          hint="Section 4's matching rules: go through the detections best score first. Unlike match_voc, leave the "
+               "boxes already taken out of the arg max (for instance set their IoU to -1 before choosing), then take "
+               "the best remaining box if its IoU is at least the threshold. Return a (K,) bool tensor.")
+def _coco_matching(answer) -> bool:
+    from ..image.boxes import Detections, average_precision, class_precision_recall, match_detections
+
+    g = torch.Generator().manual_seed(3)
+    two_objects = torch.tensor([[0.0, 0, 10, 10], [3, 0, 13, 10]])           # the notebook's example
+    cases = [(torch.tensor([[0.0, 0, 10, 10], [1, 0, 11, 10]]), torch.tensor([0.9, 0.8]), two_objects, 0.5),
+             (torch.zeros(0, 4), torch.zeros(0), two_objects, 0.5),
+             (two_objects.clone(), torch.tensor([0.3, 0.6]), torch.zeros(0, 4), 0.5)]
+    for trial in range(60):
+        n_true, n_found = int(torch.randint(1, 5, (1,), generator=g)), int(torch.randint(1, 8, (1,), generator=g))
+        corner = torch.rand(n_true, 2, generator=g) * 12                      # crowded: boxes overlap each other
+        objects = torch.cat([corner, corner + 6 + torch.rand(n_true, 2, generator=g) * 6], 1)
+        guesses = objects[torch.randint(n_true, (n_found,), generator=g)] + torch.randn(n_found, 4, generator=g)
+        cases.append((guesses, torch.rand(n_found, generator=g), objects, [0.3, 0.5, 0.7][trial % 3]))
+    for boxes, scores, true_boxes, threshold in cases:
+        expected = match_detections(boxes, scores, true_boxes, threshold, matching="coco")
+        mine = torch.as_tensor(answer(boxes.clone(), scores.clone(), true_boxes.clone(), threshold)).bool()
+        if mine.shape != expected.shape or not torch.equal(mine, expected):
+            return False
+    # scored over a whole set: the AP from the learner's matching equals the package's COCO AP
+    images = cases[3:23]
+    hits = torch.cat([torch.as_tensor(answer(b, s, t, 0.5)).bool() for b, s, t, _ in images])
+    scores = torch.cat([s for _, s, _, _ in images])
+    order = torch.argsort(scores, descending=True, stable=True)
+    tp = torch.cumsum(hits[order].double(), 0)
+    num_true = sum(len(t) for _, _, t, _ in images)
+    detections = [Detections(b, s, torch.zeros(len(s), dtype=torch.long)) for b, s, _, _ in images]
+    labels = [torch.zeros(len(t), dtype=torch.long) for _, _, t, _ in images]
+    expected_ap = class_precision_recall(detections, [t for _, _, t, _ in images], labels, 0, matching="coco").ap
+    return abs(average_precision(tp / num_true, tp / torch.arange(1, len(tp) + 1)) - expected_ap) < 1e-9

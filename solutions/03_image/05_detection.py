@@ -34,37 +34,6 @@ def wrong_a():
     return iou
 
 
-def _iou(a, b):
-    return exercise_a()(a.tolist(), b.tolist())
-
-
-def exercise_b():
-    """Greedy non-maximum suppression.
-
-    Sort by score, best first. Walk that order keeping a list of kept boxes: a box is kept
-    unless it overlaps an already kept box with IoU above the threshold. Comparing only with
-    kept boxes means a suppressed box never suppresses anything itself.
-    """
-    def nms(boxes, scores, threshold):
-        order = sorted(range(len(scores)), key=lambda i: -float(scores[i]))
-        keep = []
-        for i in order:
-            if all(_iou(boxes[i], boxes[j]) <= threshold for j in keep):
-                keep.append(i)
-        return keep
-
-    return nms
-
-
-def wrong_b():
-    """Lets suppressed boxes suppress too: a box is dropped if ANY higher-scored box overlaps it."""
-    def nms(boxes, scores, threshold):
-        order = sorted(range(len(scores)), key=lambda i: -float(scores[i]))
-        return [i for n, i in enumerate(order) if all(_iou(boxes[i], boxes[j]) <= threshold for j in order[:n])]
-
-    return nms
-
-
 def exercise_c():
     """Interpolated average precision from the true/false-positive flags in score order.
 
@@ -96,3 +65,53 @@ def wrong_c():
         return total
 
     return average_precision
+
+
+def exercise_d():
+    """COCO's matching rule (pycocotools' COCOeval).
+
+    Visit the detections best score first. Each one may only take a true box that no better
+    detection has taken: mask the taken boxes' IoU to -1, then pick the best of the rest (flipped,
+    so that argmax finds the last of equal ones, as pycocotools does). It is a true positive if
+    that IoU reaches the threshold. Unlike VOC's rule, a second detection on a taken object can
+    still match a neighbouring free object that it overlaps enough.
+    """
+    import torch
+
+    from aigc_lab.image.boxes import box_iou
+
+    def match_coco(boxes, scores, true_boxes, threshold=0.5):
+        hit = torch.zeros(len(scores), dtype=torch.bool)
+        if len(scores) == 0 or len(true_boxes) == 0:
+            return hit
+        iou = box_iou(boxes, true_boxes)                              # (K, G)
+        taken = torch.zeros(len(true_boxes), dtype=torch.bool)
+        for i in torch.argsort(scores, descending=True, stable=True).tolist():
+            free = iou[i].masked_fill(taken, -1.0).flip(0)            # taken boxes are out of reach
+            j = len(true_boxes) - 1 - int(free.argmax())              # the last of equal ones
+            if iou[i, j] >= threshold and not taken[j]:                # all taken: j is a taken box
+                hit[i], taken[j] = True, True
+        return hit
+
+    return match_coco
+
+
+def wrong_d():
+    """VOC's rule instead: looks only at the best box overall, so a repeat on a taken box is a false positive."""
+    import torch
+
+    from aigc_lab.image.boxes import box_iou
+
+    def match_coco(boxes, scores, true_boxes, threshold=0.5):
+        hit = torch.zeros(len(scores), dtype=torch.bool)
+        if len(scores) == 0 or len(true_boxes) == 0:
+            return hit
+        iou = box_iou(boxes, true_boxes)
+        taken = torch.zeros(len(true_boxes), dtype=torch.bool)
+        for i in torch.argsort(scores, descending=True, stable=True).tolist():
+            j = int(iou[i].argmax())
+            if iou[i, j] >= threshold and not taken[j]:
+                hit[i], taken[j] = True, True
+        return hit
+
+    return match_coco
