@@ -109,6 +109,7 @@ BUILT_ON_SCREEN = [
     "notebooks/03_image/03_gan.ipynb",
     "notebooks/03_image/01_classification.ipynb",
     "notebooks/03_image/05_detection.ipynb",
+    "notebooks/03_image/06_segmentation.ipynb",
 ]
 
 

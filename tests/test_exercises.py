@@ -115,6 +115,7 @@ BUILD_EXERCISES = [
     "03_image.03.d",
     "03_image.01.e",
     "03_image.05.d",
+    "03_image.06.d",
 ]
 
 

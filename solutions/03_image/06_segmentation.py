@@ -84,3 +84,38 @@ def wrong_c():
         return out
 
     return dilate
+
+
+def exercise_d():
+    """The soft Dice loss.
+
+    Softmax turns the logits into class probabilities p (B, C, H, W); one-hot turns the masks
+    into y of the same shape. For every class, sum over the batch and both pixel dimensions:
+    the overlap sum p*y, and the two region sizes sum p and sum y. Dice_c = (2 overlap + 1) /
+    (sum p + sum y + 1) (the 1s keep an absent class defined); the loss is 1 minus their mean,
+    so each class's region counts equally, however few pixels it has.
+    """
+    import torch.nn.functional as F
+
+    def dice_loss(logits, masks):
+        p = logits.softmax(1)                                                   # (B, C, H, W)
+        y = F.one_hot(masks, logits.shape[1]).permute(0, 3, 1, 2).to(p.dtype)   # (B, C, H, W)
+        overlap = (p * y).sum((0, 2, 3))                                        # (C,)
+        dice = (2 * overlap + 1) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)) + 1)
+        return 1 - dice.mean()
+
+    return dice_loss
+
+
+def wrong_d():
+    """Uses the arg-max prediction instead of the softmax: the right value for hard masks, but no gradient."""
+    import torch.nn.functional as F
+
+    def dice_loss(logits, masks):
+        c = logits.shape[1]
+        p = F.one_hot(logits.argmax(1), c).permute(0, 3, 1, 2).to(logits.dtype)
+        y = F.one_hot(masks, c).permute(0, 3, 1, 2).to(logits.dtype)
+        dice = (2 * (p * y).sum((0, 2, 3)) + 1) / (p.sum((0, 2, 3)) + y.sum((0, 2, 3)) + 1)
+        return 1 - dice.mean()
+
+    return dice_loss
