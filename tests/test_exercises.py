@@ -116,6 +116,7 @@ BUILD_EXERCISES = [
     "03_image.01.e",
     "03_image.05.d",
     "03_image.06.d",
+    "03_image.07.d",
 ]
 
 

@@ -10,31 +10,6 @@ import torch
 import torch.nn.functional as F
 
 
-def exercise_a():
-    """The Gram matrix of feature maps (B, C, H, W).
-
-    Flatten the H * W positions, so each channel is a row of F (B, C, H*W); then
-    G = F F^T / (H W) holds, for every pair of channels, the mean over positions of their
-    product. Positions are summed away: that is why a Gram matrix describes texture, not layout.
-    """
-    def gram(features):
-        b, c, h, w = features.shape
-        flat = features.reshape(b, c, h * w)
-        return flat @ flat.transpose(1, 2) / (h * w)
-
-    return gram
-
-
-def wrong_a():
-    """Divides by C * H * W (a common normalisation in tutorials) instead of H * W."""
-    def gram(features):
-        b, c, h, w = features.shape
-        flat = features.reshape(b, c, h * w)
-        return flat @ flat.transpose(1, 2) / (c * h * w)
-
-    return gram
-
-
 def exercise_b():
     """Adaptive instance normalisation, eq. (8) of Huang and Belongie (2017).
 
@@ -81,3 +56,30 @@ def wrong_c():
         return sum(F.mse_loss(a.mean(dim=(2, 3)), b.mean(dim=(2, 3))) for a, b in zip(features, targets))
 
     return style_loss
+
+
+def exercise_d():
+    """The shifted Gram matrix (Berger and Memisevic 2016).
+
+    Only positions where both F[y, x] and F[y + dy, x + dx] lie inside the map count: take
+    the first (H - dy) x (W - dx) block and the block that starts at (dy, dx), flatten each
+    to (B, C, M) and form here @ there^T / M. With no shift it is the ordinary Gram matrix;
+    with a shift it says which channel fires dy, dx pixels away from which, i.e. some layout.
+    """
+    def shifted_gram(features, dy, dx):
+        b, c, h, w = features.shape
+        here = features[:, :, :h - dy, :w - dx].reshape(b, c, -1)       # (B, C, M)
+        there = features[:, :, dy:, dx:].reshape(b, c, -1)              # (B, C, M), shifted by (dy, dx)
+        return here @ there.transpose(1, 2) / here.shape[-1]            # (B, C, C)
+
+    return shifted_gram
+
+
+def wrong_d():
+    """Shifts with torch.roll, which wraps the far border round to the near one, and averages over all H W."""
+    def shifted_gram(features, dy, dx):
+        b, c, h, w = features.shape
+        there = torch.roll(features, shifts=(-dy, -dx), dims=(2, 3))
+        return features.reshape(b, c, -1) @ there.reshape(b, c, -1).transpose(1, 2) / (h * w)
+
+    return shifted_gram
