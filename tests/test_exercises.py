@@ -117,6 +117,7 @@ BUILD_EXERCISES = [
     "03_image.05.d",
     "03_image.06.d",
     "03_image.07.d",
+    "06_explainability.01.d",
 ]
 
 

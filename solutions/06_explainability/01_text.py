@@ -85,3 +85,46 @@ def wrong_c():
         return float(a @ b / (a.norm() * b.norm()))
 
     return spearman
+
+
+def exercise_d():
+    """Exact Shapley values: one batch of all 2^M coalitions, then the weighted marginal contributions.
+
+    A coalition is a row of M booleans; row index r with bit j set keeps feature j.  For each
+    feature j and each coalition S without j, the coalition S with j is the row r + 2^j, and the
+    Shapley weight |S|! (M - |S| - 1)! / M! is the share of the M! orders of adding features in
+    which exactly the features of S come before j.  The values add up to v(all) - v(none)
+    (efficiency), which KernelSHAP imposes as a constraint.
+    """
+    import math
+
+    def shapley_values(value, M):
+        rows = torch.arange(2 ** M)
+        kept = (rows[:, None] >> torch.arange(M)) & 1 == 1                  # (2^M, M) every coalition
+        v = torch.as_tensor(value(kept), dtype=torch.float64)               # (2^M,)
+        size = kept.sum(1)
+        phi = torch.zeros(M, dtype=torch.float64)
+        for j in range(M):
+            without = ~kept[:, j]                                           # coalitions S that leave j out
+            s = size[without]
+            weight = torch.tensor([math.factorial(k) * math.factorial(M - k - 1) / math.factorial(M)
+                                   for k in s.tolist()], dtype=torch.float64)
+            phi[j] = (weight * (v[rows[without] + 2 ** j] - v[without])).sum()
+        return phi
+
+    return shapley_values
+
+
+def wrong_d():
+    """Averages v(S with j) - v(S) over the coalitions with equal weight (the Banzhaf value), not Shapley's weights."""
+    def shapley_values(value, M):
+        rows = torch.arange(2 ** M)
+        kept = (rows[:, None] >> torch.arange(M)) & 1 == 1
+        v = torch.as_tensor(value(kept), dtype=torch.float64)
+        phi = torch.zeros(M, dtype=torch.float64)
+        for j in range(M):
+            without = ~kept[:, j]
+            phi[j] = (v[rows[without] + 2 ** j] - v[without]).mean()
+        return phi
+
+    return shapley_values
