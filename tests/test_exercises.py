@@ -118,6 +118,7 @@ BUILD_EXERCISES = [
     "03_image.06.d",
     "03_image.07.d",
     "06_explainability.01.d",
+    "06_explainability.03.c",
 ]
 
 

@@ -46,3 +46,48 @@ def wrong_b():
         return torch.quantile(log_mel, q, dim=0, keepdim=True).expand_as(log_mel)
 
     return band_background
+
+
+def exercise_c():
+    """Sliding-window occlusion over time: one batch of covered copies, then each frame's mean drop.
+
+    Every copy has one window of frames (all bands) replaced by the band's background level;
+    the drop p(x) - p(copy) is credited to every frame of the window, and a frame covered by
+    several windows gets the mean of their drops, so the map is smooth and does not depend on
+    where a grid of tiles happens to start.
+    """
+    def time_occlusion(probabilities, log_mel, target, window, stride):
+        background = torch.quantile(log_mel, 0.1, dim=-1, keepdim=True).expand_as(log_mel)   # (F, T)
+        n_frames = log_mel.shape[-1]
+        starts = range(0, n_frames - window + 1, stride)
+        copies = []
+        for s in starts:
+            covered = log_mel.clone()
+            covered[:, s:s + window] = background[:, s:s + window]
+            copies.append(covered)
+        p = probabilities(log_mel[None])[0, target]
+        drops = p - probabilities(torch.stack(copies))[:, target]                               # (windows,)
+        total, count = torch.zeros(n_frames), torch.zeros(n_frames)
+        for drop, s in zip(drops, starts):
+            total[s:s + window] += drop
+            count[s:s + window] += 1
+        return total / count.clamp(min=1)
+
+    return time_occlusion
+
+
+def wrong_c():
+    """Adds up the drops of the overlapping windows instead of averaging them: frames in the middle of the clip,
+    covered by more windows, look more important than they are."""
+    def time_occlusion(probabilities, log_mel, target, window, stride):
+        background = torch.quantile(log_mel, 0.1, dim=-1, keepdim=True).expand_as(log_mel)
+        n_frames = log_mel.shape[-1]
+        total = torch.zeros(n_frames)
+        p = probabilities(log_mel[None])[0, target]
+        for s in range(0, n_frames - window + 1, stride):
+            covered = log_mel.clone()
+            covered[:, s:s + window] = background[:, s:s + window]
+            total[s:s + window] += p - probabilities(covered[None])[0, target]
+        return total
+
+    return time_occlusion
