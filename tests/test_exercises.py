@@ -119,6 +119,7 @@ BUILD_EXERCISES = [
     "03_image.07.d",
     "06_explainability.01.d",
     "06_explainability.03.c",
+    "06_explainability.04.d",
 ]
 
 

@@ -3,7 +3,8 @@
 a: the expected |gradient x input| map of a randomly initialised linear model (why methods that multiply by the
    input survive the randomisation check); b: the overlap of two maps' top k features (the part of a map the
    pointing game reads, where the rank correlation over every feature misses the failure); c: a verdict that
-   reads one row of the comparison table the way the notebook does.
+   reads one row of the comparison table the way the notebook does; d: the independent layer randomisation test,
+   run on a small untrained CNN against ``sanity.randomised_copy`` and ``scoring.rank_correlation``.
 """
 from __future__ import annotations
 
@@ -70,5 +71,40 @@ def _trusted(answer) -> bool:
         margin = 0.3 if trial % 2 else 0.2
         mine = answer(dict(row), margin)
         if mine is None or bool(mine) != _reference_trusted(row, margin):
+            return False
+    return True
+
+
+@exercise("06_explainability.04.d", kind="function",
+          hint="Explain x once with the model itself; then for each layer name make "
+               "sanity.randomised_copy(model, seed=seed, layers=[name]) (one layer only, the others trained), explain x "
+               "with that copy and store scoring.rank_correlation(trained_map, copy_map) under the name. The "
+               "cascade cell of the notebook randomises the layers cumulatively instead.")
+def _independent_randomisation(answer) -> bool:
+    from ..explain import scoring, sanity
+    from ..image.cnn import CNNConfig, SmallCNN
+
+    def saliency(model, x, target):
+        x = x.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(model(x[None])[0, target], x)
+        return grad.abs().amax(dim=0)                                        # (H, W)
+
+    torch.manual_seed(0)
+    model = SmallCNN(CNNConfig(in_channels=3, size=16, classes=3)).eval()
+    layers = [n for n, m in model.named_modules() if hasattr(m, "reset_parameters")]
+    generator = torch.Generator().manual_seed(5)
+    for seed, target in ((1, 0), (7, 2)):
+        x = torch.rand(3, 16, 16, generator=generator)
+        before = [p.detach().clone() for p in model.parameters()]
+        mine = answer(model, saliency, x.clone(), target, list(layers), seed)
+        if any(not torch.equal(a, b) for a, b in zip(before, model.parameters())):
+            return False                                                     # the trained model must stay as it was
+        trained_map = saliency(model, x, target)
+        expected = {name: scoring.rank_correlation(
+            trained_map, saliency(sanity.randomised_copy(model, seed=seed, layers=[name]), x, target))
+            for name in layers}
+        if not isinstance(mine, dict) or set(mine) != set(expected):
+            return False
+        if any(abs(float(mine[name]) - expected[name]) > 1e-6 for name in expected):
             return False
     return True

@@ -76,3 +76,36 @@ def wrong_c():
         return finds and faithful
 
     return trusted
+
+
+def exercise_d():
+    """Independent layer randomisation: one copy per layer, only that layer re-initialised.
+
+    The cascade randomises the layers cumulatively from the top; this test randomises each
+    alone, so a layer whose randomisation leaves the map unchanged (a correlation near 1) is
+    a layer the map does not depend on.  ``randomised_copy`` deep-copies, so the trained
+    model is never touched.
+    """
+    from aigc_lab.explain import sanity, scoring
+
+    def independent_randomisation(model, explain, x, target, layers, seed):
+        trained_map = explain(model, x, target)
+        return {name: scoring.rank_correlation(
+                    trained_map, explain(sanity.randomised_copy(model, seed=seed, layers=[name]), x, target))
+                for name in layers}
+
+    return independent_randomisation
+
+
+def wrong_d():
+    """Randomises cumulatively (the cascade) instead of one layer at a time: each entry also carries every earlier
+    layer's randomisation."""
+    from aigc_lab.explain import sanity, scoring
+
+    def independent_randomisation(model, explain, x, target, layers, seed):
+        trained_map = explain(model, x, target)
+        return {name: scoring.rank_correlation(
+                    trained_map, explain(sanity.randomised_copy(model, seed=seed, layers=layers[:i + 1]), x, target))
+                for i, name in enumerate(layers)}
+
+    return independent_randomisation
