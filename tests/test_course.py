@@ -112,6 +112,7 @@ BUILT_ON_SCREEN = [
     "notebooks/03_image/06_segmentation.ipynb",
     "notebooks/03_image/07_style_transfer.ipynb",
     "notebooks/06_explainability/01_text.ipynb",
+    "notebooks/06_explainability/02_image.ipynb",
     "notebooks/06_explainability/03_audio.ipynb",
     "notebooks/06_explainability/04_comparison.ipynb",
 ]

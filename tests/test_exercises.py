@@ -120,6 +120,7 @@ BUILD_EXERCISES = [
     "06_explainability.01.d",
     "06_explainability.03.c",
     "06_explainability.04.d",
+    "06_explainability.02.d",
 ]
 
 

@@ -2,7 +2,9 @@
 
 Each check compares the learner's function with the package's own
 (``explain.scoring.deletion_curve``, ``explain.scoring.pointing_game``,
-``explain.attributions.saliency``) on images and models made up here.
+``explain.attributions.saliency``) on images and models made up here.  Exercise d (expected gradients)
+is compared with a reference written here and, for one baseline at alphas 1/4 and 3/4, with two-point
+integrated gradients (``explain.attributions.integrated_gradients``).
 """
 from __future__ import annotations
 
@@ -64,3 +66,35 @@ def _smoothgrad(answer) -> bool:
         if mine.shape != expected.shape or not torch.allclose(mine.double(), expected, atol=1e-8):
             return False
     return True
+
+
+def _expected_gradients_reference(model, image, target, baselines, alphas):
+    """mean over i of (x - b_i) * dF_target/dx at b_i + alpha_i (x - b_i), one batch of n path points."""
+    points = (baselines + alphas.view(-1, 1, 1, 1) * (image[None] - baselines)).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(model(points)[:, target].sum(), points)
+    return ((image[None] - baselines) * grad).mean(0)
+
+
+@exercise("06_explainability.02.d", kind="function",
+          hint="Make the n path points b_i + alpha_i (x - b_i) in one batch (alphas.view(-1, 1, 1, 1)), take the "
+               "gradient of the sum of their target logits with respect to the points, multiply by x - b_i (each "
+               "point by its own baseline) and average over the n points. The integrated-gradients cell of the "
+               "notebook does the same with one black baseline and fixed alphas.")
+def _expected_gradients(answer) -> bool:
+    torch.manual_seed(0)
+    model = SmallCNN(CNNConfig(in_channels=3, size=16, classes=3)).eval()
+    generator = torch.Generator().manual_seed(6)
+    for n, target in ((5, 0), (12, 2)):
+        image = torch.rand(3, 16, 16, generator=generator)
+        baselines = torch.rand(n, 3, 16, 16, generator=generator)
+        alphas = torch.rand(n, generator=generator)
+        expected = _expected_gradients_reference(model, image, target, baselines, alphas)
+        mine = torch.as_tensor(answer(model, image.clone(), target, baselines.clone(), alphas.clone())).float()
+        if mine.shape != expected.shape or not torch.allclose(mine, expected, rtol=1e-4, atol=1e-6):
+            return False
+    image, baseline = torch.rand(3, 16, 16, generator=generator), torch.rand(1, 3, 16, 16, generator=generator)
+    two_points = attributions.integrated_gradients(model, image[None], 1, baseline=baseline, steps=2,
+                                                   method="riemann_middle")[0]   # alphas 1/4 and 3/4
+    mine = torch.as_tensor(answer(model, image.clone(), 1, baseline.repeat(2, 1, 1, 1),
+                                  torch.tensor([0.25, 0.75]))).float()
+    return mine.shape == two_points.shape and torch.allclose(mine, two_points, rtol=1e-4, atol=1e-6)

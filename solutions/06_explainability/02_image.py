@@ -93,3 +93,32 @@ def wrong_c():
         return grad.mean(0).abs()
 
     return smoothgrad
+
+
+def exercise_d():
+    """Expected gradients: integrated gradients with a random baseline and a random point on its path, averaged.
+
+    All n path points b_i + alpha_i (x - b_i) go through the model as one batch; the
+    gradient of the sum of their target logits gives each point its own gradient (the
+    points do not interact).  Each gradient is multiplied by its own x - b_i, and the n
+    products are averaged.  With many draws the map adds up to about F(x) minus the
+    average F over the baselines.
+    """
+    def expected_gradients(model, image, target, baselines, alphas):
+        points = baselines + alphas.view(-1, 1, 1, 1) * (image[None] - baselines)      # (n, C, H, W)
+        points = points.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(model(points)[:, target].sum(), points)
+        return ((image[None] - baselines) * grad).mean(0)                              # (C, H, W)
+
+    return expected_gradients
+
+
+def wrong_d():
+    """Multiplies the average gradient by x minus the *average* baseline: the product of means is not the mean
+    of products when the baselines differ."""
+    def expected_gradients(model, image, target, baselines, alphas):
+        points = (baselines + alphas.view(-1, 1, 1, 1) * (image[None] - baselines)).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(model(points)[:, target].sum(), points)
+        return (image - baselines.mean(0)) * grad.mean(0)
+
+    return expected_gradients
