@@ -121,6 +121,7 @@ BUILD_EXERCISES = [
     "06_explainability.03.c",
     "06_explainability.04.d",
     "06_explainability.02.d",
+    "05_video.04.c",
 ]
 
 

@@ -6,25 +6,8 @@ check must reject.
 """
 from __future__ import annotations
 
-
-def exercise_a():
-    """Walk back from one output value: a layer with kernel k and stride s turns a patch of r values
-    after it into r * s + (k - s) values before it; start at 1 and go from the last layer to the first."""
-    def receptive_field(layers):
-        r = 1
-        for kernel, stride in reversed(layers):
-            r = r * stride + (kernel - stride)
-        return r
-
-    return receptive_field
-
-
-def wrong_a():
-    """Adds the kernel sizes as if every stride were 1: right only for stride-1 stacks."""
-    def receptive_field(layers):
-        return 1 + sum(kernel - 1 for kernel, _ in layers)
-
-    return receptive_field
+import torch
+import torch.nn as nn
 
 
 def exercise_b():
@@ -46,3 +29,38 @@ def wrong_b():
         return (a & b).sum(dim=(1, 2)) / (a | b).sum(dim=(1, 2)).clamp_min(1)
 
     return foreground_iou
+
+
+def exercise_c():
+    """A PatchGAN whose patches are single pixels: the pair stacked as channels, then only 1x1 convolutions,
+    so each logit judges one pixel's source value and colour (no normalisation, which would mix pixels)."""
+    class PixelDiscriminator(nn.Module):
+        def __init__(self, source_channels=1, target_channels=3, width=16):
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Conv2d(source_channels + target_channels, width, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(width, 2 * width, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(2 * width, 1, 1),
+            )
+
+        def forward(self, source, image):
+            return self.net(torch.cat([source, image], dim=1))      # (B, 1, H, W)
+
+    return PixelDiscriminator
+
+
+def wrong_c():
+    """Forgets the condition: judges the image alone, so the logits never change with the source."""
+    class PixelDiscriminator(nn.Module):
+        def __init__(self, source_channels=1, target_channels=3, width=16):
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Conv2d(target_channels, width, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(width, 2 * width, 1), nn.LeakyReLU(0.2),
+                nn.Conv2d(2 * width, 1, 1),
+            )
+
+        def forward(self, source, image):
+            return self.net(image)
+
+    return PixelDiscriminator
