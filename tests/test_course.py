@@ -116,6 +116,7 @@ BUILT_ON_SCREEN = [
     "notebooks/06_explainability/03_audio.ipynb",
     "notebooks/06_explainability/04_comparison.ipynb",
     "notebooks/05_video/04_pix2pix.ipynb",
+    "notebooks/05_video/05_cyclegan.ipynb",
 ]
 
 

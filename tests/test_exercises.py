@@ -122,6 +122,7 @@ BUILD_EXERCISES = [
     "06_explainability.04.d",
     "06_explainability.02.d",
     "05_video.04.c",
+    "05_video.05.d",
 ]
 
 

@@ -6,39 +6,8 @@ check must reject.
 """
 from __future__ import annotations
 
-
-def exercise_a():
-    """Both round trips are penalised: a -> B -> a with G_ba(G_ab(a)) and b -> A -> b with G_ab(G_ba(b)),
-    each by its mean absolute error; without the second term G_ab could discard whatever G_ba needs."""
-    def two_way_cycle_loss(g_ab, g_ba, a, b):
-        return (g_ba(g_ab(a)) - a).abs().mean() + (g_ab(g_ba(b)) - b).abs().mean()
-
-    return two_way_cycle_loss
-
-
-def wrong_a():
-    """Checks only the a -> B -> a round trip, so nothing ties the b side together."""
-    def two_way_cycle_loss(g_ab, g_ba, a, b):
-        return (g_ba(g_ab(a)) - a).abs().mean()
-
-    return two_way_cycle_loss
-
-
-def exercise_b():
-    """The discriminator regresses real scores onto 1 and fake scores onto 0 (Mao et al. 2017);
-    CycleGAN halves the sum so D learns more slowly than G."""
-    def lsgan_d_loss(real_scores, fake_scores):
-        return 0.5 * ((real_scores - 1).pow(2).mean() + fake_scores.pow(2).mean())
-
-    return lsgan_d_loss
-
-
-def wrong_b():
-    """Uses the generator's target for the fakes too: pushes fake scores towards 1 instead of 0."""
-    def lsgan_d_loss(real_scores, fake_scores):
-        return 0.5 * ((real_scores - 1).pow(2).mean() + (fake_scores - 1).pow(2).mean())
-
-    return lsgan_d_loss
+import torch
+import torch.nn as nn
 
 
 def exercise_c():
@@ -59,3 +28,40 @@ def wrong_c():
                 / (reference[:, -1] - reference[:, 0]).abs().mean()).item()
 
     return flicker_ratio
+
+
+def exercise_d():
+    """The network predicts a change in logit space, sigmoid(logit(x) + U(x)); with U's last convolution
+    set to zero the untrained generator returns its input, and training moves it away only as far as needed."""
+    class ResidualGenerator(nn.Module):
+        def __init__(self, channels=3, width=16):
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(width, channels, 3, padding=1),
+            )
+            nn.init.zeros_(self.net[-1].weight)
+            nn.init.zeros_(self.net[-1].bias)
+
+        def forward(self, x):
+            return torch.sigmoid(torch.logit(x.clamp(0.01, 0.99)) + self.net(x))
+
+    return ResidualGenerator
+
+
+def wrong_d():
+    """Leaves the last convolution at its random start: the untrained generator is not the identity."""
+    class ResidualGenerator(nn.Module):
+        def __init__(self, channels=3, width=16):
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(width, channels, 3, padding=1),
+            )
+
+        def forward(self, x):
+            return torch.sigmoid(torch.logit(x.clamp(0.01, 0.99)) + self.net(x))
+
+    return ResidualGenerator
