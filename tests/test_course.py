@@ -117,6 +117,7 @@ BUILT_ON_SCREEN = [
     "notebooks/06_explainability/04_comparison.ipynb",
     "notebooks/05_video/04_pix2pix.ipynb",
     "notebooks/05_video/05_cyclegan.ipynb",
+    "notebooks/05_video/01_classification.ipynb",
 ]
 
 

@@ -123,6 +123,7 @@ BUILD_EXERCISES = [
     "06_explainability.02.d",
     "05_video.04.c",
     "05_video.05.d",
+    "05_video.01.d",
 ]
 
 

@@ -7,6 +7,8 @@ check must reject.
 from __future__ import annotations
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 
 def exercise_a():
@@ -61,3 +63,34 @@ def wrong_c():
         return counts
 
     return confusion
+
+
+def exercise_d():
+    """The spatial convolution as before; the temporal one has no padding of its own and gets k - 1 zero
+    frames in front only, so output frame t combines input frames t - k + 1 .. t and never a later one."""
+    class CausalConv2Plus1D(nn.Module):
+        def __init__(self, c_in, c_out, k=3, mid=8):
+            super().__init__()
+            self.k = k
+            self.spatial = nn.Conv3d(c_in, mid, (1, k, k), padding=(0, k // 2, k // 2))
+            self.temporal = nn.Conv3d(mid, c_out, (k, 1, 1))
+
+        def forward(self, x):
+            h = F.relu(self.spatial(x))                          # (B, mid, T, H, W)
+            return self.temporal(F.pad(h, (0, 0, 0, 0, self.k - 1, 0)))
+
+    return CausalConv2Plus1D
+
+
+def wrong_d():
+    """Pads time on both sides (the centred block of the notebook): the same size, but it sees a frame ahead."""
+    class CausalConv2Plus1D(nn.Module):
+        def __init__(self, c_in, c_out, k=3, mid=8):
+            super().__init__()
+            self.spatial = nn.Conv3d(c_in, mid, (1, k, k), padding=(0, k // 2, k // 2))
+            self.temporal = nn.Conv3d(mid, c_out, (k, 1, 1), padding=(k // 2, 0, 0))
+
+        def forward(self, x):
+            return self.temporal(F.relu(self.spatial(x)))
+
+    return CausalConv2Plus1D
