@@ -124,6 +124,7 @@ BUILD_EXERCISES = [
     "05_video.04.c",
     "05_video.05.d",
     "05_video.01.d",
+    "05_video.02.d",
 ]
 
 

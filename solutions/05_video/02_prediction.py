@@ -7,28 +7,7 @@ check must reject.
 from __future__ import annotations
 
 import torch
-
-
-def exercise_a():
-    """One convolution over [x, h] gives the four gate maps; the memory mixes old and candidate
-    content through the forget and input gates, and the output gate reads tanh of the new memory."""
-    def step(x, h, c, conv):
-        i, f, g, o = conv(torch.cat([x, h], dim=1)).chunk(4, dim=1)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
-        return h, c
-
-    return step
-
-
-def wrong_a():
-    """Uses the old memory in the output, h' = o * tanh(c), instead of the updated one."""
-    def step(x, h, c, conv):
-        i, f, g, o = conv(torch.cat([x, h], dim=1)).chunk(4, dim=1)
-        new_c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), new_c
-
-    return step
+import torch.nn as nn
 
 
 def exercise_b():
@@ -77,3 +56,37 @@ def wrong_c():
         return torch.stack([y, x], dim=1)
 
     return centroid
+
+
+def exercise_d():
+    """A GRU's gates computed by convolutions over [x, h]: z (how much to update) and r (how much of the old
+    state the candidate reads) from one convolution, the candidate from another over [x, r * h]; the new
+    state moves from h towards the candidate by z, pixel by pixel."""
+    class ConvGRUCell(nn.Module):
+        def __init__(self, c_in, hidden, kernel=3):
+            super().__init__()
+            self.gates = nn.Conv2d(c_in + hidden, 2 * hidden, kernel, padding=kernel // 2)       # z, then r
+            self.candidate = nn.Conv2d(c_in + hidden, hidden, kernel, padding=kernel // 2)
+
+        def forward(self, x, h):
+            z, r = torch.sigmoid(self.gates(torch.cat([x, h], dim=1))).chunk(2, dim=1)
+            candidate = torch.tanh(self.candidate(torch.cat([x, r * h], dim=1)))
+            return (1 - z) * h + z * candidate
+
+    return ConvGRUCell
+
+
+def wrong_d():
+    """Forgets the reset gate: the candidate reads the whole old state h instead of r * h."""
+    class ConvGRUCell(nn.Module):
+        def __init__(self, c_in, hidden, kernel=3):
+            super().__init__()
+            self.gates = nn.Conv2d(c_in + hidden, 2 * hidden, kernel, padding=kernel // 2)
+            self.candidate = nn.Conv2d(c_in + hidden, hidden, kernel, padding=kernel // 2)
+
+        def forward(self, x, h):
+            z, r = torch.sigmoid(self.gates(torch.cat([x, h], dim=1))).chunk(2, dim=1)
+            candidate = torch.tanh(self.candidate(torch.cat([x, h], dim=1)))
+            return (1 - z) * h + z * candidate
+
+    return ConvGRUCell
