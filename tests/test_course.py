@@ -119,6 +119,7 @@ BUILT_ON_SCREEN = [
     "notebooks/05_video/05_cyclegan.ipynb",
     "notebooks/05_video/01_classification.ipynb",
     "notebooks/05_video/02_prediction.ipynb",
+    "notebooks/05_video/03_generation.ipynb",
 ]
 
 

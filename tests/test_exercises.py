@@ -125,6 +125,7 @@ BUILD_EXERCISES = [
     "05_video.05.d",
     "05_video.01.d",
     "05_video.02.d",
+    "05_video.03.d",
 ]
 
 

@@ -6,22 +6,8 @@ check must reject.
 """
 from __future__ import annotations
 
-
-def exercise_a():
-    """KL between two Gaussians with diagonal covariance, the second standard normal, has a closed form:
-    per dimension 1/2 (mu^2 + sigma^2 - log sigma^2 - 1); the dimensions are independent, so sum them."""
-    def kl(mu, logvar):
-        return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(-1)
-
-    return kl
-
-
-def wrong_a():
-    """Averages over the latent dimensions instead of summing: the KL of a 16-dimensional code shrinks 16 times."""
-    def kl(mu, logvar):
-        return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).mean(-1)
-
-    return kl
+import torch
+import torch.nn as nn
 
 
 def exercise_b():
@@ -41,18 +27,41 @@ def wrong_b():
     return compose
 
 
-def exercise_c():
-    """Sampling z ~ N(mu, sigma^2) as mu + sigma * eps with eps ~ N(0, 1) moves the randomness out of
-    the path of the gradient; logvar is log sigma^2, so sigma = exp(logvar / 2)."""
-    def reparameterise(mu, logvar, eps):
-        return mu + eps * (0.5 * logvar).exp()
+def exercise_d():
+    """Three 1x1 outputs: a 3D foreground video and a 3D one-map mask from the features as they are, and a 2D
+    background image from the features averaged over time, so it is one still picture whatever the frames'
+    order; the clip is m * f + (1 - m) * b, the background repeated over time."""
+    class TwoStreamHead(nn.Module):
+        def __init__(self, width, channels=3):
+            super().__init__()
+            self.foreground = nn.Conv3d(width, channels, 1)
+            self.mask = nn.Conv3d(width, 1, 1)
+            self.background = nn.Conv2d(width, channels, 1)
 
-    return reparameterise
+        def forward(self, h):
+            foreground = torch.sigmoid(self.foreground(h)).permute(0, 2, 1, 3, 4)      # (B, T, C, H, W)
+            mask = torch.sigmoid(self.mask(h)).permute(0, 2, 1, 3, 4)                  # (B, T, 1, H, W)
+            background = torch.sigmoid(self.background(h.mean(dim=2)))                # (B, C, H, W)
+            video = mask * foreground + (1 - mask) * background[:, None]
+            return video, mask, foreground, background
+
+    return TwoStreamHead
 
 
-def wrong_c():
-    """Uses the variance where the standard deviation belongs."""
-    def reparameterise(mu, logvar, eps):
-        return mu + eps * logvar.exp()
+def wrong_d():
+    """Draws the background from the first frame's features: it changes when the frames come in another order."""
+    class TwoStreamHead(nn.Module):
+        def __init__(self, width, channels=3):
+            super().__init__()
+            self.foreground = nn.Conv3d(width, channels, 1)
+            self.mask = nn.Conv3d(width, 1, 1)
+            self.background = nn.Conv2d(width, channels, 1)
 
-    return reparameterise
+        def forward(self, h):
+            foreground = torch.sigmoid(self.foreground(h)).permute(0, 2, 1, 3, 4)
+            mask = torch.sigmoid(self.mask(h)).permute(0, 2, 1, 3, 4)
+            background = torch.sigmoid(self.background(h[:, :, 0]))
+            video = mask * foreground + (1 - mask) * background[:, None]
+            return video, mask, foreground, background
+
+    return TwoStreamHead
