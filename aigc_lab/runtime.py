@@ -133,6 +133,17 @@ def set_threads(n: int | None = None, *, params: int | None = None) -> int:
     return n
 
 
+@contextlib.contextmanager
+def threads(n: int):
+    """``with runtime.threads(1): ...``: torch uses ``n`` CPU threads inside the block, and its previous count after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)
+
+
 class ThreadChooser:
     """A training hook that keeps re-checking which thread count runs the steps faster, and uses it.
 

@@ -156,3 +156,13 @@ def test_thread_chooser_obeys_the_environment(two_threads, monkeypatch):
     assert set(used) == {2}
     with pytest.raises(ValueError, match="at least 1"):
         runtime.ThreadChooser((0, 2))
+
+
+def test_threads_sets_the_count_inside_the_block_and_restores_it_after(two_threads):
+    with runtime.threads(1) as n:
+        assert n == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    with pytest.raises(KeyError):
+        with runtime.threads(1):
+            raise KeyError("a failing check")
+    assert torch.get_num_threads() == 2

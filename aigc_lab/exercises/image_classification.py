@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .. import runtime
 from . import exercise
 
 
@@ -115,15 +116,11 @@ def _preact_block(answer) -> bool:
                 return False
     # 2. dropped into a small ResNet in place of its basic blocks, it trains on the digits
     digits = load_digits(16)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                       # a model this small trains fastest on one thread
-    try:
+    with runtime.threads(1):                       # a model this small trains fastest on one thread
         torch.manual_seed(0)
         model = ResNet(ResNetConfig(widths=(8, 16), blocks=(1, 1)))
         for i, old in enumerate(model.blocks):
             model.blocks[i] = answer(old.conv1.in_channels, old.conv1.out_channels, old.conv1.stride[0])
         history = train.fit(model, shuffled_batches(digits.x_train, digits.y_train, 32), steps=60, lr=1e-2,
                             device="cpu", progress=False)
-    finally:
-        torch.set_num_threads(threads)
     return history.final_loss < 1.9               # from ln 10 = 2.30 at the start (the solution: about 1.5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .. import runtime
 from . import exercise
 
 
@@ -104,9 +105,7 @@ def _dice_loss(answer) -> bool:
             return False
     # trained with it: a small U-Net learns the shapes' regions from the Dice loss alone (one thread: seconds)
     scenes = shapes_scenes(96, size=16, seed=5)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with runtime.threads(1):
         torch.manual_seed(0)
         model = UNet(UNetConfig(in_channels=3, out_channels=4, depth=2, base_width=4))
         optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -121,6 +120,4 @@ def _dice_loss(answer) -> bool:
             optimiser.step()
         with torch.no_grad():
             after = float(_reference_dice_loss(model(scenes.images), scenes.masks))
-    finally:
-        torch.set_num_threads(threads)
     return after < before - 0.05

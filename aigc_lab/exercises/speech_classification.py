@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from ..data.speech import mix_at_snr
 from ..speech import features
+from .. import runtime
 from . import exercise
 
 
@@ -79,9 +80,7 @@ def _spotter_accuracy(block, steps: int = 120) -> float:
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 4))
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     batches = torch.Generator().manual_seed(5)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                      # a model this small trains faster on one thread
-    try:
+    with runtime.threads(1):                      # a model this small trains faster on one thread
         for _ in range(steps):
             idx = torch.randint(0, len(y_train), (32,), generator=batches)
             loss = F.cross_entropy(model(x_train[idx, None]), y_train[idx])
@@ -91,8 +90,6 @@ def _spotter_accuracy(block, steps: int = 120) -> float:
         model.eval()
         with torch.no_grad():
             return (model(x_test[:, None]).argmax(-1) == y_test).float().mean().item()
-    finally:
-        torch.set_num_threads(threads)
 
 
 @exercise("04_speech.01.e", kind="function",

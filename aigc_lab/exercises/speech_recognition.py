@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from ..speech import decoding, error_rates
+from .. import runtime
 from . import exercise
 
 
@@ -82,9 +83,7 @@ def _exact_after_ctc_training(model_class, steps: int = 80) -> float:
     model = model_class(8, 4)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     batches = torch.Generator().manual_seed(1)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                      # a model this small trains faster on one thread
-    try:
+    with runtime.threads(1):                      # a model this small trains faster on one thread
         for _ in range(steps):
             idx = torch.randint(0, len(y_train), (16,), generator=batches).tolist()
             targets = [y_train[i] for i in idx]
@@ -99,8 +98,6 @@ def _exact_after_ctc_training(model_class, steps: int = 80) -> float:
             log_probs = model(x_test)
         right = sum(decoding.greedy_decode(log_probs[i, :int(len_test[i])]) == y_test[i] for i in range(len(y_test)))
         return right / len(y_test)
-    finally:
-        torch.set_num_threads(threads)
 
 
 @exercise("04_speech.02.e", kind="function",

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from .. import runtime
 from . import exercise
 
 
@@ -117,14 +118,10 @@ def _mean_embedding_classifier(answer) -> bool:
         return False
 
     # 2. trained briefly by the course's loop, it must beat the majority class by 20 points on the topics
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with runtime.threads(1):
         torch.manual_seed(0)
         model = answer(len(vocab), classes, 16)
         train.fit(model, shuffled_batches(ids_train, y_train, 64), steps=150, lr=1e-2, device="cpu", progress=False)
-    finally:
-        torch.set_num_threads(threads)
     with torch.no_grad():
         accuracy = (model(ids_test).argmax(1) == y_test).float().mean().item()
     majority = (y_test == y_train.bincount().argmax()).float().mean().item()

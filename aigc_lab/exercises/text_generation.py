@@ -13,6 +13,7 @@ import torch.nn as nn
 
 from ..text.bpe import merge
 from ..text.sampling import nats_per_char
+from .. import runtime
 from . import exercise
 
 
@@ -129,9 +130,8 @@ def _local_attention(answer) -> bool:
     chars = CharTokenizer(text)
     ids = chars.encode(text)
     config = GPTConfig(vocab_size=chars.vocab_size, block_size=32, n_layer=2, n_head=4, n_embd=32)
-    losses, threads = {}, torch.get_num_threads()
-    torch.set_num_threads(1)                      # a model this small trains several times faster on one thread
-    try:
+    losses = {}
+    with runtime.threads(1):                      # a model this small trains several times faster on one thread
         for name in ("package", "yours"):
             torch.manual_seed(0)
             model = GPT(config)
@@ -143,6 +143,4 @@ def _local_attention(answer) -> bool:
             history = train.fit(model, LMBatches(ids, block=32, batch=16), steps=100, lr=3e-3, warmup=10,
                                 device="cpu", progress=False, log_every=25)
             losses[name] = history.final_loss
-    finally:
-        torch.set_num_threads(threads)
     return losses["yours"] < unigram_entropy(ids) and losses["yours"] < losses["package"] + 0.15

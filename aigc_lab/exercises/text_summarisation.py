@@ -13,6 +13,7 @@ import random
 import numpy as np
 import torch
 
+from .. import runtime
 from . import exercise
 
 _WORDS = "the a cat dog sat on mat log red".split()
@@ -142,13 +143,9 @@ def _luong_attention(answer) -> bool:
     src = encode_sources([d.text.lower().split() for d in corpus.train], src_vocab)
     tgt = encode_targets([d.headline.lower().split() for d in corpus.train], tgt_vocab)
     entropy = unigram_entropy(tgt[:, 1:][tgt[:, 1:] != PAD])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with runtime.threads(1):
         torch.manual_seed(0)
         model = _seq2seq_with(answer)(Seq2SeqConfig(len(src_vocab), len(tgt_vocab), emb=32, hidden=64))
         history = train.fit(model, pair_batches(src, tgt, 32), steps=40, lr=1e-2, warmup=4, device="cpu",
                             progress=False, log_every=10)
-    finally:
-        torch.set_num_threads(threads)
     return history.final_loss < entropy - 0.5
