@@ -21,7 +21,6 @@ laptop with another program running two threads can be far slower than one.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import asdict, dataclass, replace
 
 import torch
@@ -105,7 +104,7 @@ def train_recipe(recipe: Recipe, train_ids: torch.Tensor, val_ids: torch.Tensor,
     """
     dev = runtime.device(device)
     config = replace(recipe.config, vocab_size=vocab_size)
-    recipe = replace(recipe, config=copy.deepcopy(config))
+    recipe = replace(recipe, config=config)
     runtime.seed_everything(seed)
     model = GPT(config)
     threads = runtime.set_threads(params=runtime.count_params(model))
